@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Runs every test: the release build's full suite, then the same suite
+# under AddressSanitizer + UndefinedBehaviorSanitizer with gcc and clang.
+#   scripts/test.sh          all of it
+#   scripts/test.sh quick    release build only
+set -euo pipefail
+cd "$(dirname "$0")/.."
+flavours=(release asan-gcc asan-clang)
+[ "${1:-}" = quick ] && flavours=(release)
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+status=0
+for f in "${flavours[@]}"; do
+  echo "=== $f: build"
+  scripts/build.sh "$f"
+  echo "=== $f: test"
+  ctest --test-dir "build/$f" --output-on-failure -j"$(nproc)" || status=1
+done
+exit $status
