@@ -37,9 +37,23 @@ static bool is_space(char c) {
 }
 
 /* Tags follow the reference's Token::Base64(Base64Error) variants. */
-static biscuit_status b64_error(bx_diag *d, const char *tag,
-                                const char *what) {
+static biscuit_status b64_error(bx_diag *d, const char *tag, const char *what) {
   return bx_fail(d, BISCUIT_E_FORMAT, tag, "invalid base64: %s", what);
+}
+
+/*
+** libsodium 1.0.18's base642bin maps every byte >= 0x80 to some sextet
+** instead of refusing it (its constant-time range macros assume ASCII),
+** so the alphabet is checked here first.
+*/
+static bool urlsafe_alphabet(const char *s, size_t len) {
+  for (size_t i = 0; i < len; i++) {
+    char c = s[i];
+    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+          (c >= '0' && c <= '9') || c == '-' || c == '_'))
+      return false;
+  }
+  return true;
 }
 
 /*
@@ -61,16 +75,17 @@ biscuit_status btk_base64_decode(const char *s, size_t len, uint8_t **out,
   }
   if (pad && (len + pad) % 4 != 0)
     return b64_error(d, "Base64/InvalidPadding", "wrong padding");
+  if (!urlsafe_alphabet(s, len))
+    return b64_error(d, "Base64/InvalidByte", "invalid character");
   if (len % 4 == 1)
     return b64_error(d, "Base64/InvalidLength", "impossible length");
   bin = bx_malloc(len / 4 * 3 + 3);
   if (!bin)
     return bx_fail(d, BISCUIT_E_NOMEM, "InternalError", "out of memory");
-  if (sodium_base642bin(bin, len / 4 * 3 + 3, s, len, NULL, &bin_len,
-                        NULL, B64_URL_NOPAD) != 0) {
+  if (sodium_base642bin(bin, len / 4 * 3 + 3, s, len, NULL, &bin_len, NULL,
+                        B64_URL_NOPAD) != 0) {
     bx_free(bin);
-    return b64_error(d, "Base64/InvalidByte",
-                     "invalid character or trailing bits");
+    return b64_error(d, "Base64/InvalidLastSymbol", "non-zero trailing bits");
   }
   *out = bin;
   *out_len = bin_len;
@@ -95,7 +110,6 @@ biscuit_status btk_hex_decode(const char *s, size_t len, uint8_t *out,
   if (len / 2 > cap)
     return bx_fail(d, BISCUIT_E_FORMAT, "Hex", "invalid hex: too long");
   if (sodium_hex2bin(out, cap, s, len, NULL, out_len, NULL) != 0)
-    return bx_fail(d, BISCUIT_E_FORMAT, "Hex",
-                   "invalid hex: not a hex digit");
+    return bx_fail(d, BISCUIT_E_FORMAT, "Hex", "invalid hex: not a hex digit");
   return BISCUIT_OK;
 }

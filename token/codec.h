@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "datalog/datalog.h"
 #include "token/crypto.h"
 #include "util/bx.h"
 
@@ -46,7 +47,7 @@ typedef struct btk_limits {
 #define BTK_DEFAULT_MAX_SIZE ((size_t)64 * 1024)
 #define BTK_DEFAULT_MAX_BLOCKS 64
 #define BTK_DEFAULT_MAX_DEPTH 64
-#define BTK_MAX_DEPTH_CAP 1024 /* hard ceiling on any configured depth */
+#define BTK_MAX_DEPTH_CAP 256 /* hard ceiling on any configured depth */
 
 extern const btk_limits btk_default_limits;
 
@@ -96,21 +97,29 @@ typedef enum btk_pb_type {
 ** without limit, so this must run before every unpack of untrusted bytes.
 ** Errors: Format/DeserializationError, Limit/NestingDepth.
 */
-biscuit_status btk_pb_check(const uint8_t *buf, size_t len,
-                            btk_pb_type root, uint32_t max_depth,
-                            bx_diag *d);
+biscuit_status btk_pb_check(const uint8_t *buf, size_t len, btk_pb_type root,
+                            uint32_t max_depth, bx_diag *d);
+
+/*
+** The depth table itself: the message type of `field` in `t`, or -1 for
+** a scalar or unknown field. btk_pb_schema_check() (codec.c) compares it
+** with the generated descriptors, so the table cannot drift from
+** biscuit.proto unnoticed; it returns the number of mismatches.
+*/
+int btk_pb_child(btk_pb_type t, uint32_t field);
+int btk_pb_schema_check(void);
 
 /* -------------------------------------------------------------- envelope */
 
 /* One SignedBlock; every span points into the owning envelope's arena. */
 typedef struct btk_signed_block {
-  btk_span block;       /* serialized Block (opaque here) */
+  btk_span block; /* serialized Block (opaque here) */
   btk_pubkey next_key;
   btk_span sig;
   bool has_external;
   btk_span ext_sig;
   btk_pubkey ext_key;
-  uint32_t version;     /* signature payload version, absent = 0 */
+  uint32_t version; /* signature payload version, absent = 0 */
 } btk_signed_block;
 
 typedef struct btk_envelope {
@@ -120,17 +129,16 @@ typedef struct btk_envelope {
   size_t n_blocks;          /* >= 1 once decoded or created */
   size_t cap_blocks;
   bool sealed;
-  btk_privkey secret;       /* Proof.nextSecret, when !sealed */
-  btk_span final_sig;       /* Proof.finalSignature, when sealed */
-  bx_arena arena;           /* owns every span above */
+  btk_privkey secret; /* Proof.nextSecret, when !sealed */
+  btk_span final_sig; /* Proof.finalSignature, when sealed */
+  bx_arena arena;     /* owns every span above */
 } btk_envelope;
 
 /* Constructor / destructor. free wipes the secret; free(NULL) is a no-op. */
 btk_envelope *btk_envelope_new(void);
 void btk_envelope_free(btk_envelope *e);
 
-static inline const btk_signed_block *
-btk_envelope_last(const btk_envelope *e) {
+static inline const btk_signed_block *btk_envelope_last(const btk_envelope *e) {
   return &e->blocks[e->n_blocks - 1];
 }
 
@@ -144,10 +152,14 @@ btk_envelope_last(const btk_envelope *e) {
 ** Limit/TokenSize, Limit/BlockCount, Limit/NestingDepth.
 */
 biscuit_status btk_envelope_decode(const uint8_t *buf, size_t len,
-                                   const btk_limits *limits,
-                                   btk_envelope **out, bx_diag *d);
+                                   const btk_limits *limits, btk_envelope **out,
+                                   bx_diag *d);
 
-/* Envelope -> bytes, bx_malloc'd; the version field is omitted when 0. */
+/*
+** Envelope -> bytes, bx_malloc'd; the version field is omitted when 0.
+** For an unsealed token the bytes hold the proof secret: btk_wipe them
+** before freeing when that matters.
+*/
 biscuit_status btk_envelope_encode(const btk_envelope *e, uint8_t **out,
                                    size_t *out_len, bx_diag *d);
 
@@ -165,8 +177,8 @@ biscuit_status btk_envelope_verify(const btk_envelope *e,
 
 /* Lowercase hex of block i's signature, bx_malloc'd (spec "Revocation
 ** identifiers"). */
-biscuit_status btk_revocation_id(const btk_envelope *e, size_t i,
-                                 char **out, bx_diag *d);
+biscuit_status btk_revocation_id(const btk_envelope *e, size_t i, char **out,
+                                 bx_diag *d);
 
 /* --------------------------------------------------------------- signing */
 
@@ -176,12 +188,10 @@ biscuit_status btk_revocation_id(const btk_envelope *e, size_t i,
 ** proof (NULL: a fresh Ed25519 key, as the reference does); root_key_id
 ** may be NULL. The signature payload version follows btk_sig_version().
 */
-biscuit_status btk_envelope_create(const uint8_t *block, size_t len,
-                                   uint32_t datalog_version,
-                                   const btk_privkey *root,
-                                   const uint32_t *root_key_id,
-                                   const btk_privkey *next,
-                                   btk_envelope **out, bx_diag *d);
+biscuit_status
+btk_envelope_create(const uint8_t *block, size_t len, uint32_t datalog_version,
+                    const btk_privkey *root, const uint32_t *root_key_id,
+                    const btk_privkey *next, btk_envelope **out, bx_diag *d);
 
 /*
 ** Attenuate in place with the proof secret (spec "Signature
@@ -215,11 +225,9 @@ void btk_tp_contents_clear(btk_tp_contents *c);
 biscuit_status btk_tp_request_encode(btk_span prev_sig, uint8_t **out,
                                      size_t *out_len, bx_diag *d);
 biscuit_status btk_tp_request_decode(const uint8_t *buf, size_t len,
-                                     uint8_t **prev_sig, size_t *n,
-                                     bx_diag *d);
-biscuit_status btk_tp_contents_encode(const btk_tp_contents *c,
-                                      uint8_t **out, size_t *out_len,
-                                      bx_diag *d);
+                                     uint8_t **prev_sig, size_t *n, bx_diag *d);
+biscuit_status btk_tp_contents_encode(const btk_tp_contents *c, uint8_t **out,
+                                      size_t *out_len, bx_diag *d);
 biscuit_status btk_tp_contents_decode(const uint8_t *buf, size_t len,
                                       btk_tp_contents *out, bx_diag *d);
 
@@ -267,8 +275,8 @@ uint32_t btk_sig_version(int signer_alg, int next_alg, bool external,
 ** means no external signature. v0: data [ext_sig] alg key; v1: the
 ** tagged form. Errors: Format/DeserializationError for another version.
 */
-biscuit_status btk_payload_block(bx_buf *out, uint32_t version,
-                                 btk_span data, const btk_pubkey *next,
+biscuit_status btk_payload_block(bx_buf *out, uint32_t version, btk_span data,
+                                 const btk_pubkey *next,
                                  const btk_span *ext_sig,
                                  const btk_span *prev_sig, bx_diag *d);
 /* External signature payload v1: EXTERNAL, VERSION, PAYLOAD, PREVSIG. */
@@ -286,9 +294,95 @@ char *btk_base64_encode(const uint8_t *p, size_t n);
 /*
 ** Decode URL-safe base64: padding optional (exact when present),
 ** trailing whitespace ignored, '+' '/' and everything else refused
-** (tags Base64/InvalidByte, Base64/InvalidPadding, Base64/InvalidLength).
+** (tags Base64/InvalidByte, Base64/InvalidPadding, Base64/InvalidLength,
+** Base64/InvalidLastSymbol).
 */
 biscuit_status btk_base64_decode(const char *s, size_t len, uint8_t **out,
                                  size_t *out_len, bx_diag *d);
+
+/* ------------------------------------------------- Block <-> Datalog IR */
+
+/*
+** A Block message (wire-format.md "Block contents") unpacked by
+** protobuf-c, opaque outside codec.c. Decoding is two-step because the
+** symbol and key tables a block is read with depend on its own `symbols`
+** and `publicKeys` (spec "Symbol table", "Public key tables"): first
+** unpack and look at the head, then convert with the tables block.c
+** builds.
+*/
+typedef struct btk_block_msg btk_block_msg;
+
+/* What a block declares before its Datalog; all owned by the message. */
+typedef struct btk_block_head {
+  bool has_version;
+  uint32_t version;
+  const char *context; /* NULL when absent */
+  size_t n_symbols;
+  const char *const *symbols; /* valid UTF-8 without NUL */
+  size_t n_keys;
+  const btk_pubkey *keys;
+} btk_block_head;
+
+/*
+** Size, depth pre-check (btk_pb_check with max_depth), unpack, then
+** check the strings (UTF-8, no NUL) and the public keys. Errors:
+** Format/BlockDeserializationError, Format/InvalidKeySize,
+** Format/InvalidKey, Format/DeserializationError, Limit/NestingDepth.
+*/
+biscuit_status btk_block_unpack(const uint8_t *buf, size_t len,
+                                uint32_t max_depth, btk_block_msg **out,
+                                btk_block_head *head, bx_diag *d);
+void btk_block_msg_free(btk_block_msg *m); /* NULL is a no-op */
+
+/*
+** Wire indexes to env ids for one block. Symbol indexes 0..27 are the
+** default symbols (the same ids in every env); index 1024 + k is syms[k].
+** Scope public-key index k is keys[k], an id in env->keys.
+*/
+typedef struct btk_wire_map {
+  const uint32_t *syms;
+  uint32_t n_syms;
+  const uint32_t *keys;
+  uint32_t n_keys;
+} btk_wire_map;
+
+#define BTK_SYM_OFFSET 1024u /* spec "Symbol table": first token symbol */
+
+/*
+** Convert the message's facts, rules, checks and block scopes into
+** `out` (initialised by the caller, who frees it on error too) with
+** objects in env's arena. `version` is the block's datalog version,
+** already range-checked. Refuses what the reference refuses (empty
+** oneofs, unknown enum values, ffi names on the wrong ops, mixed or
+** nested sets, check kinds before v3.1) and also unknown symbol or key
+** indexes (Format/UnknownSymbol, Format/DeserializationError) and
+** variables in facts.
+*/
+biscuit_status btk_block_msg_to_ir(const btk_block_msg *m, uint32_t version,
+                                   const btk_wire_map *map, bdl_env *env,
+                                   bdl_block *out, bx_diag *d);
+
+/* What goes around the Datalog when serializing a block. */
+typedef struct btk_block_meta {
+  uint32_t version;
+  const char *context; /* NULL: absent */
+  size_t n_symbols;    /* the strings this block adds, in table order */
+  const char *const *symbols;
+  size_t n_keys; /* the public keys this block adds */
+  const btk_pubkey *keys;
+} btk_block_meta;
+
+/*
+** Serialize a block whose IR lives in a "wire env": one made by
+** bdl_env_new(NULL) into which exactly the block's symbol table was
+** interned in order, so symbol id i >= 28 is wire index 1024 + i - 28 and
+** key id k is key index k. Sets and maps are stored sorted by those ids,
+** which is the reference's order on the wire. Fields are written in
+** field-number order, `version` always, `kind` only for check all /
+** reject if, as the reference does. Policies are refused (MISUSE).
+*/
+biscuit_status btk_block_encode(const bdl_env *wenv, const bdl_block *b,
+                                const btk_block_meta *meta, uint8_t **out,
+                                size_t *out_len, bx_diag *d);
 
 #endif

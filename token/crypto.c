@@ -30,9 +30,8 @@ static biscuit_status unknown_alg(int alg, bx_diag *d) {
                  "deserialization error: unexpected key algorithm %d", alg);
 }
 
-biscuit_status btk_pubkey_from_bytes(int alg, const uint8_t *key,
-                                     size_t len, btk_pubkey *out,
-                                     bx_diag *d) {
+biscuit_status btk_pubkey_from_bytes(int alg, const uint8_t *key, size_t len,
+                                     btk_pubkey *out, bx_diag *d) {
   const struct btk_sig_ops *ops = btk_sig_ops_for(alg);
   biscuit_status st;
   if (!ops)
@@ -88,8 +87,7 @@ size_t btk_privkey_format(const btk_privkey *k, char *buf, size_t cap) {
 ** Split "<prefix>/<hex>" and find the backend whose public or private
 ** name is the prefix. Returns the algorithm or -1.
 */
-static int typed_prefix(const char *s, size_t len, bool priv,
-                        size_t *hex_at) {
+static int typed_prefix(const char *s, size_t len, bool priv, size_t *hex_at) {
   static const int algs[] = {BTK_ALG_ED25519, BTK_ALG_P256};
   for (size_t i = 0; i < sizeof algs / sizeof algs[0]; i++) {
     const struct btk_sig_ops *ops = btk_sig_ops_for(algs[i]);
@@ -112,15 +110,14 @@ biscuit_status btk_pubkey_parse(const char *s, size_t len, btk_pubkey *out,
     return bx_fail(d, BISCUIT_E_FORMAT, "Format/InvalidKey",
                    "invalid key: expected ed25519/<hex> or "
                    "secp256r1/<hex>");
-  if (btk_hex_decode(s + at, len - at, raw, sizeof raw, &n, d) !=
-      BISCUIT_OK)
+  if (btk_hex_decode(s + at, len - at, raw, sizeof raw, &n, d) != BISCUIT_OK)
     return bx_fail(d, BISCUIT_E_FORMAT, "Format/InvalidKey",
                    "invalid key: bad hex");
   return btk_pubkey_from_bytes(alg, raw, n, out, d);
 }
 
-biscuit_status btk_privkey_parse(const char *s, size_t len,
-                                 btk_privkey *out, bx_diag *d) {
+biscuit_status btk_privkey_parse(const char *s, size_t len, btk_privkey *out,
+                                 bx_diag *d) {
   uint8_t raw[BTK_SECRET_LEN + 1];
   size_t at = 0, n = 0;
   biscuit_status st;
@@ -135,7 +132,7 @@ biscuit_status btk_privkey_parse(const char *s, size_t len,
   else
     st = bx_fail(d, BISCUIT_E_FORMAT, "Format/InvalidKey",
                  "invalid key: bad hex");
-  btk_sig_ed25519.wipe(raw, sizeof raw);
+  btk_wipe(raw, sizeof raw);
   return st;
 }
 
@@ -172,6 +169,11 @@ biscuit_status btk_privkey_generate(int alg, btk_privkey *out, bx_diag *d) {
   return st;
 }
 
+void btk_wipe(void *p, size_t n) {
+  if (p && n)
+    btk_sig_ed25519.wipe(p, n);
+}
+
 void btk_privkey_wipe(btk_privkey *k) {
   const struct btk_sig_ops *ops;
   if (!k)
@@ -180,44 +182,46 @@ void btk_privkey_wipe(btk_privkey *k) {
   (ops ? ops : &btk_sig_ed25519)->wipe(k, sizeof *k);
 }
 
-biscuit_status btk_sign(const btk_privkey *k, const uint8_t *msg,
-                        size_t len, uint8_t *sig, size_t *sig_len,
-                        bx_diag *d) {
+biscuit_status btk_sign(const btk_privkey *k, const uint8_t *msg, size_t len,
+                        uint8_t *sig, size_t *sig_len, bx_diag *d) {
   const struct btk_sig_ops *ops = btk_sig_ops_for(k->alg);
   if (!ops)
     return unknown_alg(k->alg, d);
   return ops->sign(k, msg, len, sig, sig_len, d);
 }
 
-biscuit_status btk_verify(const btk_pubkey *k, const uint8_t *msg,
-                          size_t len, const uint8_t *sig, size_t sig_len,
-                          bx_diag *d) {
+biscuit_status btk_verify(const btk_pubkey *k, const uint8_t *msg, size_t len,
+                          const uint8_t *sig, size_t sig_len, bx_diag *d) {
   const struct btk_sig_ops *ops = btk_sig_ops_for(k->alg);
   if (!ops)
     return unknown_alg(k->alg, d);
   return ops->verify(k, msg, len, sig, sig_len, d);
 }
 
-/* "[1, 2, 3]" like Rust's {:?} on a byte vector, cut with "..." to fit. */
+/*
+** "[1, 2, 3]" like Rust's {:?} on a byte vector. When it does not fit,
+** the list ends with ", ...]"; 7 bytes stay reserved for that tail.
+*/
 void btk_bytes_debug(char *buf, size_t cap, const uint8_t *p, size_t n) {
-  size_t at = 0;
+  size_t at = 0, i;
   if (cap < 8) {
     if (cap)
       buf[0] = '\0';
     return;
   }
   buf[at++] = '[';
-  for (size_t i = 0; i < n; i++) {
+  for (i = 0; i < n; i++) {
     char item[8];
-    int w = snprintf(item, sizeof item, "%s%u", i ? ", " : "",
-                     (unsigned)p[i]);
-    if (w < 0 || at + (size_t)w + 5 > cap) {
-      memcpy(buf + at, "...", 3);
-      at += 3;
+    int w = snprintf(item, sizeof item, "%s%u", i ? ", " : "", (unsigned)p[i]);
+    if (w < 0 || at + (size_t)w + 7 > cap)
       break;
-    }
     memcpy(buf + at, item, (size_t)w);
     at += (size_t)w;
+  }
+  if (i < n) {
+    const char *more = i ? ", ..." : "...";
+    memcpy(buf + at, more, strlen(more));
+    at += strlen(more);
   }
   buf[at++] = ']';
   buf[at] = '\0';

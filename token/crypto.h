@@ -20,13 +20,14 @@
 
 /* The wire enum PublicKey.Algorithm (wire-format.md). */
 typedef enum btk_alg {
+  BTK_ALG_INVALID = -1, /* never a key's value; keeps the enum signed */
   BTK_ALG_ED25519 = 0,
   BTK_ALG_P256 = 1 /* SECP256R1 */
 } btk_alg;
 
-#define BTK_PUBKEY_MAX 33  /* P-256 compressed SEC1; Ed25519 uses 32 */
-#define BTK_SECRET_LEN 32  /* Ed25519 seed, or P-256 big-endian scalar */
-#define BTK_SIG_MAX 72     /* DER ECDSA P-256 at most; Ed25519 is 64 */
+#define BTK_PUBKEY_MAX 33 /* P-256 compressed SEC1; Ed25519 uses 32 */
+#define BTK_SECRET_LEN 32 /* Ed25519 seed, or P-256 big-endian scalar */
+#define BTK_SIG_MAX 72    /* DER ECDSA P-256 at most; Ed25519 is 64 */
 
 /* A public key exactly as on the wire: algorithm, then `len` bytes. */
 typedef struct btk_pubkey {
@@ -63,12 +64,10 @@ struct btk_sig_ops {
   biscuit_status (*derive)(btk_privkey *k, bx_diag *d);
   /* Random secret (then derive). */
   biscuit_status (*generate)(btk_privkey *k, bx_diag *d);
-  biscuit_status (*sign)(const btk_privkey *k, const uint8_t *msg,
-                         size_t len, uint8_t *sig, size_t *sig_len,
-                         bx_diag *d);
-  biscuit_status (*verify)(const btk_pubkey *k, const uint8_t *msg,
-                           size_t len, const uint8_t *sig, size_t sig_len,
-                           bx_diag *d);
+  biscuit_status (*sign)(const btk_privkey *k, const uint8_t *msg, size_t len,
+                         uint8_t *sig, size_t *sig_len, bx_diag *d);
+  biscuit_status (*verify)(const btk_pubkey *k, const uint8_t *msg, size_t len,
+                           const uint8_t *sig, size_t sig_len, bx_diag *d);
   void (*wipe)(void *p, size_t n);
 };
 
@@ -89,9 +88,8 @@ const char *btk_alg_name(int alg);
 ** Format/InvalidKeySize, P-256 not 33 bytes with prefix 02/03 ->
 ** Format/InvalidKey. Curve membership is checked when verifying.
 */
-biscuit_status btk_pubkey_from_bytes(int alg, const uint8_t *key,
-                                     size_t len, btk_pubkey *out,
-                                     bx_diag *d);
+biscuit_status btk_pubkey_from_bytes(int alg, const uint8_t *key, size_t len,
+                                     btk_pubkey *out, bx_diag *d);
 bool btk_pubkey_equal(const btk_pubkey *a, const btk_pubkey *b);
 
 /*
@@ -112,14 +110,15 @@ biscuit_status btk_pubkey_parse(const char *s, size_t len, btk_pubkey *out,
 */
 biscuit_status btk_privkey_generate(int alg, btk_privkey *out, bx_diag *d);
 biscuit_status btk_privkey_from_bytes(int alg, const uint8_t *secret,
-                                      size_t len, btk_privkey *out,
-                                      bx_diag *d);
-biscuit_status btk_privkey_parse(const char *s, size_t len,
-                                 btk_privkey *out, bx_diag *d);
+                                      size_t len, btk_privkey *out, bx_diag *d);
+biscuit_status btk_privkey_parse(const char *s, size_t len, btk_privkey *out,
+                                 bx_diag *d);
 size_t btk_privkey_format(const btk_privkey *k, char *buf, size_t cap);
 #define BTK_PRIVKEY_TEXT_MAX (sizeof "secp256r1-private/" + 2 * 32)
 /* Zero every byte of the key (sodium_memzero / OPENSSL_cleanse). */
 void btk_privkey_wipe(btk_privkey *k);
+/* Zero secret bytes in a way the compiler cannot drop (sodium_memzero). */
+void btk_wipe(void *p, size_t n);
 
 /*
 ** sign writes at most BTK_SIG_MAX bytes into sig. P-256 signatures are
@@ -128,12 +127,10 @@ void btk_privkey_wipe(btk_privkey *k);
 ** Format/InvalidKey (key not on the curve, P-256) or
 ** Format/Signature/InvalidSignature.
 */
-biscuit_status btk_sign(const btk_privkey *k, const uint8_t *msg,
-                        size_t len, uint8_t *sig, size_t *sig_len,
-                        bx_diag *d);
-biscuit_status btk_verify(const btk_pubkey *k, const uint8_t *msg,
-                          size_t len, const uint8_t *sig, size_t sig_len,
-                          bx_diag *d);
+biscuit_status btk_sign(const btk_privkey *k, const uint8_t *msg, size_t len,
+                        uint8_t *sig, size_t *sig_len, bx_diag *d);
+biscuit_status btk_verify(const btk_pubkey *k, const uint8_t *msg, size_t len,
+                          const uint8_t *sig, size_t sig_len, bx_diag *d);
 
 /*
 ** Lowercase hex (base64.c, over libsodium). encode returns a bx_malloc'd

@@ -27,8 +27,7 @@ static biscuit_status ed_ready(bx_diag *d) {
   return BISCUIT_OK;
 }
 
-static biscuit_status ed_check_pub(const uint8_t *key, size_t len,
-                                   bx_diag *d) {
+static biscuit_status ed_check_pub(const uint8_t *key, size_t len, bx_diag *d) {
   (void)key;
   if (len != crypto_sign_PUBLICKEYBYTES)
     return bx_fail(d, BISCUIT_E_FORMAT, "Format/InvalidKeySize",
@@ -77,8 +76,8 @@ static biscuit_status ed_sign(const btk_privkey *k, const uint8_t *msg,
 ** bytes in Rust debug form (sample test003).
 */
 static biscuit_status ed_verify(const btk_pubkey *k, const uint8_t *msg,
-                                size_t len, const uint8_t *sig,
-                                size_t sig_len, bx_diag *d) {
+                                size_t len, const uint8_t *sig, size_t sig_len,
+                                bx_diag *d) {
   char list[400];
   if (ed_ready(d) != BISCUIT_OK)
     return BISCUIT_E_MISUSE;
@@ -92,17 +91,18 @@ static biscuit_status ed_verify(const btk_pubkey *k, const uint8_t *msg,
     return bx_fail(d, BISCUIT_E_FORMAT, "Format/InvalidKeySize",
                    "invalid key size: %u", (unsigned)k->len);
   if (crypto_sign_verify_detached(sig, msg, len, k->bytes) != 0)
-    return bx_fail(d, BISCUIT_E_SIGNATURE,
-                   "Format/Signature/InvalidSignature",
+    return bx_fail(d, BISCUIT_E_SIGNATURE, "Format/Signature/InvalidSignature",
                    "signature error: Verification equation was not "
                    "satisfied");
   return BISCUIT_OK;
 }
 
-static void ed_wipe(void *p, size_t n) { sodium_memzero(p, n); }
+static void ed_wipe(void *p, size_t n) {
+  sodium_memzero(p, n);
+}
 
 const struct btk_sig_ops btk_sig_ed25519 = {
-    "ed25519",   "ed25519-private", crypto_sign_PUBLICKEYBYTES,
-    ed_check_pub, ed_derive,        ed_generate,
-    ed_sign,      ed_verify,        ed_wipe,
+    "ed25519",    "ed25519-private", crypto_sign_PUBLICKEYBYTES,
+    ed_check_pub, ed_derive,         ed_generate,
+    ed_sign,      ed_verify,         ed_wipe,
 };

@@ -38,8 +38,8 @@ static bool scalar_in_range(const uint8_t x[32]) {
   return memcmp(x, zero, 32) != 0 && memcmp(x, p256_order, 32) < 0;
 }
 
-static biscuit_status ossl_fail(bx_diag *d, biscuit_status st,
-                                const char *tag, const char *msg) {
+static biscuit_status ossl_fail(bx_diag *d, biscuit_status st, const char *tag,
+                                const char *msg) {
   ERR_clear_error(); /* keep the thread's error queue from growing */
   return bx_fail(d, st, tag, "%s", msg);
 }
@@ -59,8 +59,7 @@ static biscuit_status p256_check_pub(const uint8_t *key, size_t len,
 ** signing). Importing decompresses the point, so a point that is not on
 ** the curve fails here.
 */
-static EVP_PKEY *p256_load(const uint8_t *pub, size_t len,
-                           const BIGNUM *priv) {
+static EVP_PKEY *p256_load(const uint8_t *pub, size_t len, const BIGNUM *priv) {
   OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
   OSSL_PARAM *params = NULL;
   EVP_PKEY_CTX *ctx = NULL;
@@ -69,8 +68,7 @@ static EVP_PKEY *p256_load(const uint8_t *pub, size_t len,
   if (!bld ||
       !OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME,
                                        SN_X9_62_prime256v1, 0) ||
-      !OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, pub,
-                                        len))
+      !OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, pub, len))
     goto done;
   if (priv && !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, priv))
     goto done;
@@ -82,7 +80,7 @@ static EVP_PKEY *p256_load(const uint8_t *pub, size_t len,
     pkey = NULL;
 done:
   EVP_PKEY_CTX_free(ctx);
-  OSSL_PARAM_clear_free(params);
+  OSSL_PARAM_free(params); /* clears the secure part holding priv */
   OSSL_PARAM_BLD_free(bld);
   return pkey;
 }
@@ -98,7 +96,7 @@ static biscuit_status p256_derive(btk_privkey *k, bx_diag *d) {
     return bx_fail(d, BISCUIT_E_FORMAT, "Format/InvalidKey",
                    "invalid key: P-256 scalar out of range");
   g = EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1);
-  bctx = BN_CTX_new();
+  bctx = BN_CTX_secure_new(); /* temporaries of x.G are cleared too */
   x = BN_secure_new();
   if (!g || !bctx || !x || !BN_bin2bn(k->secret, 32, x))
     goto fail;
@@ -153,9 +151,8 @@ static ECDSA_SIG *sig_parse(const uint8_t *der, size_t n) {
     goto done;
   ECDSA_SIG_get0(s, &r, &sv);
   order = BN_bin2bn(p256_order, 32, NULL);
-  ok = order && !BN_is_zero(r) && !BN_is_zero(sv) &&
-       !BN_is_negative(r) && !BN_is_negative(sv) &&
-       BN_cmp(r, order) < 0 && BN_cmp(sv, order) < 0;
+  ok = order && !BN_is_zero(r) && !BN_is_zero(sv) && !BN_is_negative(r) &&
+       !BN_is_negative(sv) && BN_cmp(r, order) < 0 && BN_cmp(sv, order) < 0;
 done:
   BN_free(order);
   if (!ok) {
@@ -197,8 +194,8 @@ done:
 }
 
 /* DER signature of SHA-256(msg) into der[*n]; the caller normalises. */
-static bool p256_sign_der(const btk_privkey *k, const uint8_t *msg,
-                          size_t len, uint8_t *der, size_t *n) {
+static bool p256_sign_der(const btk_privkey *k, const uint8_t *msg, size_t len,
+                          uint8_t *der, size_t *n) {
   BIGNUM *x = BN_secure_new();
   EVP_PKEY *pkey = NULL;
   EVP_MD_CTX *m = NULL;
@@ -207,8 +204,7 @@ static bool p256_sign_der(const btk_privkey *k, const uint8_t *msg,
     goto done;
   pkey = p256_load(k->pub.bytes, k->pub.len, x);
   m = EVP_MD_CTX_new();
-  if (!pkey || !m ||
-      EVP_DigestSignInit(m, NULL, EVP_sha256(), NULL, pkey) != 1)
+  if (!pkey || !m || EVP_DigestSignInit(m, NULL, EVP_sha256(), NULL, pkey) != 1)
     goto done;
   ok = EVP_DigestSign(m, der, n, msg, len) == 1;
 done:
@@ -268,7 +264,9 @@ static biscuit_status p256_verify(const btk_pubkey *k, const uint8_t *msg,
   return BISCUIT_OK;
 }
 
-static void p256_wipe(void *p, size_t n) { OPENSSL_cleanse(p, n); }
+static void p256_wipe(void *p, size_t n) {
+  OPENSSL_cleanse(p, n);
+}
 
 const struct btk_sig_ops btk_sig_p256 = {
     "secp256r1",    "secp256r1-private", P256_PUB_LEN,
