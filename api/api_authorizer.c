@@ -28,8 +28,7 @@ biscuit_status biscuit_authorizer_new(const biscuit_policy *policy,
   if (!out)
     return api_misuse(err, "biscuit_authorizer_new: no out-parameter");
   biscuit_authorizer *h = bx_calloc(1, sizeof *h);
-  btk_authorizer *a = h ? btk_authorizer_new(policy ? policy->p : NULL)
-                        : NULL;
+  btk_authorizer *a = h ? btk_authorizer_new(policy ? policy->p : NULL) : NULL;
   if (!a) {
     bx_free(h);
     return api_fail(err, BISCUIT_E_NOMEM, "NoMemory", "out of memory");
@@ -49,7 +48,9 @@ void biscuit_authorizer_free(biscuit_authorizer *a) {
 
 /* ---------------------------------------------------------------- errors */
 
-static char *dup(const char *s) { return bx_strndup(s, strlen(s)); }
+static char *dup(const char *s) {
+  return bx_strndup(s, strlen(s));
+}
 
 /*
 ** An error that aborted a run. Extern failures name the function (and
@@ -72,11 +73,9 @@ static biscuit_status run_error(biscuit_error **err, const btk_authorizer *a,
 static void denial_message(char *buf, size_t cap, const bdl_result *r) {
   int n = 0;
   if (r->policy_kind == BDL_DENY)
-    n = snprintf(buf, cap, "denied: deny policy %u matched",
-                 r->policy_index);
+    n = snprintf(buf, cap, "denied: deny policy %u matched", r->policy_index);
   else if (r->policy_kind == BDL_ALLOW)
-    n = snprintf(buf, cap, "denied: allow policy %u matched",
-                 r->policy_index);
+    n = snprintf(buf, cap, "denied: allow policy %u matched", r->policy_index);
   else
     n = snprintf(buf, cap, "denied: no policy matched");
   if (r->n_failed == 0 || n < 0 || (size_t)n >= cap)
@@ -201,15 +200,14 @@ void biscuit_authorizer_set_limits(biscuit_authorizer *a,
   if (l->max_iterations)
     w->max_iterations = l->max_iterations;
   if (l->max_time_us)
-    w->max_time_ns = l->max_time_us > UINT64_MAX / 1000
-                         ? UINT64_MAX
-                         : l->max_time_us * 1000;
+    w->max_time_ns =
+        l->max_time_us > UINT64_MAX / 1000 ? UINT64_MAX : l->max_time_us * 1000;
   if (l->max_work)
     w->max_work = l->max_work;
 }
 
-void biscuit_authorizer_set_extern(biscuit_authorizer *a,
-                                   biscuit_extern_fn fn, void *ud) {
+void biscuit_authorizer_set_extern(biscuit_authorizer *a, biscuit_extern_fn fn,
+                                   void *ud) {
   if (a)
     btk_authorizer_set_extern(a->a, fn, ud);
 }
@@ -238,8 +236,7 @@ biscuit_status biscuit_authorizer_authorize(biscuit_authorizer *a,
   return st;
 }
 
-biscuit_status biscuit_authorizer_query(biscuit_authorizer *a,
-                                        const char *rule,
+biscuit_status biscuit_authorizer_query(biscuit_authorizer *a, const char *rule,
                                         const biscuit_params *p, int all,
                                         char **out, biscuit_error **err) {
   api_ok(err);
@@ -263,8 +260,7 @@ biscuit_status biscuit_authorizer_query(biscuit_authorizer *a,
   return BISCUIT_OK;
 }
 
-biscuit_status biscuit_authorizer_world_json(biscuit_authorizer *a,
-                                             char **out,
+biscuit_status biscuit_authorizer_world_json(biscuit_authorizer *a, char **out,
                                              biscuit_error **err) {
   api_ok(err);
   if (out)
@@ -283,8 +279,8 @@ char *biscuit_authorizer_source(const biscuit_authorizer *a) {
   return a ? btk_authorizer_source(a->a) : NULL;
 }
 
-void biscuit_authorizer_stats(const biscuit_authorizer *a,
-                              uint64_t *iterations, uint64_t *elapsed_us) {
+void biscuit_authorizer_stats(const biscuit_authorizer *a, uint64_t *iterations,
+                              uint64_t *elapsed_us) {
   if (iterations)
     *iterations = a ? a->a->iterations : 0;
   if (elapsed_us)

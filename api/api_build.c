@@ -19,8 +19,7 @@ static const biscuit_params *params_of(const biscuit_block_options *opt) {
 biscuit_status biscuit_token_create(const biscuit_keypair *root,
                                     const char *datalog,
                                     const biscuit_block_options *opt,
-                                    biscuit_token **out,
-                                    biscuit_error **err) {
+                                    biscuit_token **out, biscuit_error **err) {
   api_ok(err);
   if (out)
     *out = NULL;
@@ -44,11 +43,9 @@ biscuit_status biscuit_token_create(const biscuit_keypair *root,
   return api_token_wrap(t, out, err);
 }
 
-biscuit_status biscuit_token_append(const biscuit_token *t,
-                                    const char *datalog,
+biscuit_status biscuit_token_append(const biscuit_token *t, const char *datalog,
                                     const biscuit_block_options *opt,
-                                    biscuit_token **out,
-                                    biscuit_error **err) {
+                                    biscuit_token **out, biscuit_error **err) {
   api_ok(err);
   if (out)
     *out = NULL;
@@ -182,8 +179,8 @@ biscuit_status biscuit_base64_decode(const char *text, size_t len,
     *out_len = 0;
   if ((!text && len) || !out || !out_len)
     return BISCUIT_E_MISUSE;
-  biscuit_status st = btk_base64_decode(text ? text : "", len, out, out_len,
-                                        NULL);
+  biscuit_status st =
+      btk_base64_decode(text ? text : "", len, out, out_len, NULL);
   if (st != BISCUIT_OK) {
     *out = NULL;
     *out_len = 0;

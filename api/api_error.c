@@ -9,20 +9,30 @@
 #include "api/api_int.h"
 #include "parser/parser.h"
 
-int biscuit_version_number(void) { return BISCUIT_VERSION_NUMBER; }
+int biscuit_version_number(void) {
+  return BISCUIT_VERSION_NUMBER;
+}
 
 const char *biscuit_status_str(biscuit_status st) {
-  static const char *const names[] = {
-      "ok",           "denied",        "parse error",
-      "format error", "signature error", "limit reached",
-      "out of memory", "misuse",       "execution error",
-      "logic error",  "incomplete input"};
+  static const char *const names[] = {"ok",
+                                      "denied",
+                                      "parse error",
+                                      "format error",
+                                      "signature error",
+                                      "limit reached",
+                                      "out of memory",
+                                      "misuse",
+                                      "execution error",
+                                      "logic error",
+                                      "incomplete input"};
   if ((unsigned)st < sizeof names / sizeof *names)
     return names[st];
   return "unknown status";
 }
 
-void biscuit_free(void *p) { bx_free(p); }
+void biscuit_free(void *p) {
+  bx_free(p);
+}
 
 /* ------------------------------------------------------------ objects */
 
@@ -30,9 +40,17 @@ void biscuit_free(void *p) { bx_free(p); }
 ** When not even the error object can be allocated, callers still get a
 ** non-NULL error: this static one, which biscuit_error_free leaves alone.
 */
-static biscuit_error nomem_error = {
-    BISCUIT_E_NOMEM, (char *)"NoMemory", (char *)"out of memory",
-    (char *)"out of memory", 0, 0, NULL, 0, 0, 0, {NULL, NULL}};
+static biscuit_error nomem_error = {BISCUIT_E_NOMEM,
+                                    (char *)"NoMemory",
+                                    (char *)"out of memory",
+                                    (char *)"out of memory",
+                                    0,
+                                    0,
+                                    NULL,
+                                    0,
+                                    0,
+                                    0,
+                                    {NULL, NULL}};
 
 void biscuit_error_free(biscuit_error *e) {
   if (!e || e == &nomem_error)
@@ -48,7 +66,9 @@ void biscuit_error_free(biscuit_error *e) {
   bx_free(e);
 }
 
-static char *dup(const char *s) { return bx_strndup(s, strlen(s)); }
+static char *dup(const char *s) {
+  return bx_strndup(s, strlen(s));
+}
 
 biscuit_error *api_error_new(biscuit_status st, const char *kind,
                              const char *message) {
@@ -143,8 +163,8 @@ biscuit_status api_parse_error(biscuit_error **err, biscuit_status st,
     return st;
   api_from_diag(err, st, d);
   biscuit_error *e = *err;
-  if (e == &nomem_error || !(st == BISCUIT_E_PARSE ||
-                             st == BISCUIT_E_INCOMPLETE))
+  if (e == &nomem_error ||
+      !(st == BISCUIT_E_PARSE || st == BISCUIT_E_INCOMPLETE))
     return st;
   bx_buf b;
   bx_buf_init(&b, 0);

@@ -54,9 +54,9 @@ static bool starts(const char *kind, const char *prefix) {
 /* Variants that carry nothing: serialized as their name alone. */
 static bool is_unit(const char *kind) {
   static const char *const units[] = {
-      "Format/SealedSignature",      "Format/EmptyKeys",
-      "Format/UnknownPublicKey",     "Format/SymbolTableOverlap",
-      "Format/PublicKeyTableOverlap", "Format/UnknownExternalKey",
+      "Format/SealedSignature",         "Format/EmptyKeys",
+      "Format/UnknownPublicKey",        "Format/SymbolTableOverlap",
+      "Format/PublicKeyTableOverlap",   "Format/UnknownExternalKey",
       "Format/Signature/InvalidFormat", "Base64/InvalidLength"};
   if (!strchr(kind, '/') || starts(kind, "RunLimit/"))
     return true;
@@ -88,8 +88,8 @@ static bool last_number(const char *s, unsigned long long *out) {
 
 static void failed_check(bx_buf *b, const api_failed_check *c) {
   if (c->block_id == BISCUIT_AUTHORIZER_BLOCK) {
-    bx_buf_printf(b, "{\"Authorizer\":{\"check_id\":%u,\"rule\":",
-                  c->check_index);
+    bx_buf_printf(b,
+                  "{\"Authorizer\":{\"check_id\":%u,\"rule\":", c->check_index);
   } else {
     bx_buf_printf(b, "{\"Block\":{\"block_id\":%u,\"check_id\":%u,\"rule\":",
                   c->block_id, c->check_index);
@@ -121,6 +121,25 @@ static bool numeric(const char *kind) {
          is(kind, "Execution/UnknownVariable");
 }
 
+/*
+** Format::Version {maximum, minimum, actual}: token/block.c's message
+** names them in the order actual, minimum, maximum.
+*/
+static bool version(bx_buf *b, const char *msg) {
+  unsigned long long n[3];
+  int k = 0;
+  for (const char *p = msg; *p && k < 3; p++) {
+    if (isdigit((unsigned char)*p) &&
+        (p == msg || !isdigit((unsigned char)p[-1])))
+      n[k++] = strtoull(p, NULL, 10);
+  }
+  if (k < 3)
+    return false;
+  bx_buf_printf(b, "{\"maximum\":%llu,\"minimum\":%llu,\"actual\":%llu}", n[2],
+                n[1], n[0]);
+  return true;
+}
+
 /* What the leaf variant carries (everything after its name). */
 static void payload(bx_buf *b, const biscuit_error *e) {
   const char *k = e->kind;
@@ -140,6 +159,8 @@ static void payload(bx_buf *b, const biscuit_error *e) {
     bx_buf_putc(b, ',');
     json_str(b, e->arg[1] ? e->arg[1] : e->message);
     bx_buf_putc(b, ']');
+  } else if (is(k, "Format/Version") && version(b, e->message)) {
+    return;
   } else if (numeric(k) && last_number(e->message, &n)) {
     bx_buf_printf(b, "%llu", n);
   } else {

@@ -90,6 +90,8 @@ const char *api_kind_path(biscuit_status st, const char *tag, char *buf,
     st = BISCUIT_E_EXECUTION;
   if (!strcmp(tag, "ParseError"))
     return "Language/ParseError";
+  if (!strcmp(tag, "InvalidBlockId"))
+    return "Format/InvalidBlockId";
   const char *parent = parent_of(st);
   if (!parent)
     return tag;

@@ -36,8 +36,7 @@ static biscuit_status key_start(biscuit_algorithm alg, const void *in,
   return BISCUIT_OK;
 }
 
-biscuit_status biscuit_keypair_new(biscuit_algorithm alg,
-                                   biscuit_keypair **out,
+biscuit_status biscuit_keypair_new(biscuit_algorithm alg, biscuit_keypair **out,
                                    biscuit_error **err) {
   biscuit_status st = key_start(alg, "", out, err);
   if (st != BISCUIT_OK)
@@ -183,15 +182,16 @@ biscuit_status biscuit_public_key_from_text(biscuit_algorithm alg,
   return pub_out(&k, out, err);
 }
 
-void biscuit_public_key_free(biscuit_public_key *pk) { bx_free(pk); }
+void biscuit_public_key_free(biscuit_public_key *pk) {
+  bx_free(pk);
+}
 
 biscuit_algorithm biscuit_public_key_algorithm(const biscuit_public_key *pk) {
   return pk && pk->key.alg == BTK_ALG_P256 ? BISCUIT_SECP256R1
                                            : BISCUIT_ED25519;
 }
 
-size_t biscuit_public_key_bytes(const biscuit_public_key *pk,
-                                uint8_t out[33]) {
+size_t biscuit_public_key_bytes(const biscuit_public_key *pk, uint8_t out[33]) {
   if (!pk || !out)
     return 0;
   memcpy(out, pk->key.bytes, pk->key.len);

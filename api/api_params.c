@@ -113,8 +113,7 @@ biscuit_status biscuit_params_date(biscuit_params *p, const char *name,
 
 biscuit_status biscuit_params_bytes(biscuit_params *p, const char *name,
                                     const uint8_t *value, size_t len) {
-  return set(p, name, P_BYTES, 0, 0, value ? value : (const uint8_t *)"",
-             len);
+  return set(p, name, P_BYTES, 0, 0, value ? value : (const uint8_t *)"", len);
 }
 
 biscuit_status biscuit_params_public_key(biscuit_params *p, const char *name,
@@ -130,8 +129,7 @@ biscuit_status biscuit_params_public_key(biscuit_params *p, const char *name,
 
 /* ------------------------------------------------------------ binding */
 
-static biscuit_status term_of(const api_param *s, bdl_env *env,
-                              bdl_term *out) {
+static biscuit_status term_of(const api_param *s, bdl_env *env, bdl_term *out) {
   switch (s->type) {
   case P_STR:
     return bdl_make_str(env, (const char *)s->data, s->len, out);
@@ -160,9 +158,9 @@ void api_params_unbind(bpa_options *opt) {
   opt->n_params = opt->n_key_params = 0;
 }
 
-static biscuit_status bind_one(const api_param *s, bdl_env *env,
-                               bpa_param *ps, const char **kn,
-                               const char **kv, bpa_options *opt) {
+static biscuit_status bind_one(const api_param *s, bdl_env *env, bpa_param *ps,
+                               const char **kn, const char **kv,
+                               bpa_options *opt) {
   if (s->type == P_KEY) {
     kn[opt->n_key_params] = s->name;
     kv[opt->n_key_params++] = (const char *)s->data;
@@ -213,7 +211,7 @@ biscuit_status api_parse_block(const char *datalog,
   }
   bx_diag d;
   size_t len = strlen(datalog);
-  st = bpa_parse(*env, datalog, len, BPA_BLOCK, &opt, block, &d);
+  st = bpa_parse_relaxed(*env, datalog, len, BPA_BLOCK, &opt, block, &d);
   api_params_unbind(&opt);
   if (st != BISCUIT_OK) {
     bdl_block_free(block);

@@ -64,8 +64,8 @@ biscuit_status biscuit_policy_to_snapshot(const biscuit_policy *p,
   return api_misuse(err, "snapshots are not implemented yet");
 }
 
-biscuit_status biscuit_policy_from_snapshot(const uint8_t *bytes,
-                                            size_t len, biscuit_policy **out,
+biscuit_status biscuit_policy_from_snapshot(const uint8_t *bytes, size_t len,
+                                            biscuit_policy **out,
                                             biscuit_error **err) {
   (void)bytes;
   (void)len;

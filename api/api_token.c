@@ -17,8 +17,9 @@ static const btk_block_info *block(const biscuit_token *t, size_t i) {
   return t && i < t->tok->n_blocks ? &t->tok->blocks[i] : NULL;
 }
 
+/* Every constructor ends here: the handle owns t, or t is freed. */
 biscuit_status api_token_wrap(btk_token *t, biscuit_token **out,
-                                biscuit_error **err) {
+                              biscuit_error **err) {
   biscuit_token *h = bx_calloc(1, sizeof *h);
   if (!h) {
     btk_token_free(t);
@@ -29,6 +30,7 @@ biscuit_status api_token_wrap(btk_token *t, biscuit_token **out,
   return BISCUIT_OK;
 }
 
+/* Public decode options over the envelope defaults; 0 keeps a default. */
 static btk_decode_opts decode_opts(const biscuit_decode_options *opt) {
   btk_decode_opts o;
   memset(&o, 0, sizeof o);
@@ -67,8 +69,8 @@ biscuit_status biscuit_token_from_bytes(const uint8_t *bytes, size_t len,
     *out = NULL;
   if (!out || (!bytes && len) || !root)
     return api_misuse(err, "biscuit_token_from_bytes: bad arguments");
-  return decode(bytes ? bytes : (const uint8_t *)"", len, &root->key, opt,
-                out, err);
+  return decode(bytes ? bytes : (const uint8_t *)"", len, &root->key, opt, out,
+                err);
 }
 
 biscuit_status biscuit_token_from_base64(const char *text, size_t len,
@@ -94,17 +96,17 @@ biscuit_status biscuit_token_from_base64(const char *text, size_t len,
   return st;
 }
 
-biscuit_status biscuit_token_from_bytes_unverified(
-    const uint8_t *bytes, size_t len, const biscuit_decode_options *opt,
-    biscuit_token **out, biscuit_error **err) {
+biscuit_status
+biscuit_token_from_bytes_unverified(const uint8_t *bytes, size_t len,
+                                    const biscuit_decode_options *opt,
+                                    biscuit_token **out, biscuit_error **err) {
   api_ok(err);
   if (out)
     *out = NULL;
   if (!out || (!bytes && len))
     return api_misuse(err, "biscuit_token_from_bytes_unverified: bad "
                            "arguments");
-  return decode(bytes ? bytes : (const uint8_t *)"", len, NULL, opt, out,
-                err);
+  return decode(bytes ? bytes : (const uint8_t *)"", len, NULL, opt, out, err);
 }
 
 void biscuit_token_free(biscuit_token *t) {

@@ -259,6 +259,8 @@ static biscuit_status dump_groups(const bdl_world *w, bx_buf *out,
   return BISCUIT_OK;
 }
 
+/* Policies print as the authorizer's source does (the reference's builder
+   order), which is what the samples' world dumps show. */
 static biscuit_status dump_policies(const bdl_world *w, bx_buf *out) {
   const bdl_block *b = w->blocks[BDL_AUTHORIZER_ID];
   bx_buf tmp;
@@ -266,7 +268,8 @@ static biscuit_status dump_policies(const bdl_world *w, bx_buf *out) {
   bx_buf_puts(out, "\"policies\":[");
   for (uint32_t i = 0; b && i < b->n_policies; i++) {
     bx_buf_reset(&tmp);
-    if (!bdl_print_policy(&tmp, w->env, &b->policies[i]) || tmp.failed) {
+    if (!bdl_print_authorizer_policy(&tmp, w->env, &b->policies[i]) ||
+        tmp.failed) {
       bx_buf_free(&tmp);
       return BISCUIT_E_NOMEM;
     }

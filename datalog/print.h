@@ -19,6 +19,13 @@ bool bdl_print_rule_body(bx_buf *out, const bdl_env *e, const bdl_rule *r);
 bool bdl_print_rule(bx_buf *out, const bdl_env *e, const bdl_rule *r);
 bool bdl_print_check(bx_buf *out, const bdl_env *e, const bdl_check *c);
 bool bdl_print_policy(bx_buf *out, const bdl_env *e, const bdl_policy *p);
+/*
+** A policy as an authorizer's source prints it (the reference's builder
+** order: strings in sets sort as text). The samples' world dumps list
+** policies this way.
+*/
+bool bdl_print_authorizer_policy(bx_buf *out, const bdl_env *e,
+                                 const bdl_policy *p);
 /* A token block's source as the samples' `code`: facts, rules, checks,
    each followed by ";\n". Block-level scopes are not printed. */
 bool bdl_print_block(bx_buf *out, const bdl_env *e, const bdl_block *b);

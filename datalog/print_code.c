@@ -165,6 +165,11 @@ bool bdl_print_policy(bx_buf *out, const bdl_env *e, const bdl_policy *p) {
   return print_policy_o(out, e, p, false);
 }
 
+bool bdl_print_authorizer_policy(bx_buf *out, const bdl_env *e,
+                                 const bdl_policy *p) {
+  return print_policy_o(out, e, p, true);
+}
+
 /* One section of a source: each statement followed by ";\n". */
 static bool print_facts(bx_buf *out, const bdl_env *e, const bdl_block *b,
                         bool builder) {

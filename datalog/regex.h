@@ -32,9 +32,16 @@
 **     ASCII_Hex_Digit and Hex_Digit, of scx/age/word-break values, and of
 **     scripts newer than the installed RE2; non-ASCII group names;
 **   - a case-insensitive class operation that must complement a
-**     non-ASCII range, e.g. `(?i)[^é\W]` (needs case tables).
+**     non-ASCII range, e.g. `(?i)[^é\W]` (needs case tables); a class
+**     whose set operations expand past 64 alternatives.
 ** Unicode tables are RE2's (Unicode 15 in RE2 2022-06) where Rust 1.x
 ** uses Unicode 16: characters assigned since differ.
+**
+** Cost: compiling is linear in the program size but not cheap for big
+** Unicode classes (`\w` about 0.7 ms; a 1 KiB pattern of hundreds of them
+** up to about 1 s before max_mem stops it; Rust takes 0.15-0.25 s), so
+** use the cache. Matching is linear: RE2's DFA, NFA when the DFA budget
+** runs out.
 **
 ** Subjects must be valid UTF-8 (Datalog strings are); any other subject
 ** is reported as no match.
@@ -49,11 +56,11 @@ extern "C" {
 #endif
 
 /* Limits, fixed (Rust has no pattern length limit: we fail closed). */
-#define BDL_REGEX_MAX_PATTERN 1024u       /* bytes */
-#define BDL_REGEX_MAX_NEST 250u           /* as Rust's default nest_limit */
-#define BDL_REGEX_MAX_REPEAT 1000u        /* RE2's counted-repeat limit */
-#define BDL_REGEX_MAX_MEM (8u << 20)      /* RE2 max_mem */
-#define BDL_REGEX_CACHE_DEFAULT 64u       /* entries */
+#define BDL_REGEX_MAX_PATTERN 1024u  /* bytes */
+#define BDL_REGEX_MAX_NEST 250u      /* as Rust's default nest_limit */
+#define BDL_REGEX_MAX_REPEAT 1000u   /* RE2's counted-repeat limit */
+#define BDL_REGEX_MAX_MEM (8u << 20) /* RE2 max_mem */
+#define BDL_REGEX_CACHE_DEFAULT 64u  /* entries */
 
 /* Why a pattern did not compile. */
 typedef enum bdl_regex_status {
@@ -133,9 +140,9 @@ typedef enum bdl_regex_wb {
 
 /* The output of bdl_regex_translate; strings from bx_malloc. */
 typedef struct bdl_regex_tr {
-  char *plain;      /* RE2 pattern for the subject as it is */
+  char *plain; /* RE2 pattern for the subject as it is */
   size_t plain_len;
-  char *enc;        /* RE2 pattern for the re-encoded subject, or NULL */
+  char *enc; /* RE2 pattern for the re-encoded subject, or NULL */
   size_t enc_len;
   bdl_regex_wb wb;
 } bdl_regex_tr;

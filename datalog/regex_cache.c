@@ -92,8 +92,8 @@ static entry *cache_slot(bdl_regex_cache *c) {
   return old;
 }
 
-static const bdl_regex *hit(bdl_regex_cache *c, entry *e,
-                            bdl_regex_status *st, const char **why) {
+static const bdl_regex *hit(bdl_regex_cache *c, entry *e, bdl_regex_status *st,
+                            const char **why) {
   e->used = ++c->tick;
   *st = e->st;
   *why = e->why;

@@ -91,8 +91,7 @@ struct bx_block {
 
 /* Runs of Unicode word characters (Rust's \w), to classify subjects. */
 const RE2 &word_runs() {
-  static const std::string pat =
-      std::string("[") + bdl_regex_word_items + "]+";
+  static const std::string pat = std::string("[") + bdl_regex_word_items + "]+";
   static const RE2 re(pat, [] {
     RE2::Options o = shim_options();
     o.set_never_capture(false);

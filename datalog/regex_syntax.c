@@ -95,20 +95,20 @@ typedef struct rx_prim {
 
 /* One open group (fr[0] is the whole pattern). */
 typedef struct rx_frame {
-  unsigned saved;        /* flags to restore at ')' */
-  size_t open;           /* output offset of "(?:" */
-  size_t atom;           /* output offset of the last item */
-  int kind;              /* of the last item */
+  unsigned saved;               /* flags to restore at ')' */
+  size_t open;                  /* output offset of "(?:" */
+  size_t atom;                  /* output offset of the last item */
+  int kind;                     /* of the last item */
   uint32_t nitems, hmax, hlast; /* concatenation height */
-  uint32_t nalts, halt;  /* alternation height */
+  uint32_t nalts, halt;         /* alternation height */
 } rx_frame;
 
 /* One open bracket of a class. */
 typedef struct rx_cframe {
   bool neg;
-  rx_cv u;          /* union in progress */
-  uint32_t un, uh;  /* its item count and highest item */
-  int op;           /* pending set operation: '&', '-', '~' or 0 */
+  rx_cv u;         /* union in progress */
+  uint32_t un, uh; /* its item count and highest item */
+  int op;          /* pending set operation: '&', '-', '~' or 0 */
   rx_cv lhs;
   uint32_t lh;
 } rx_cframe;
@@ -162,8 +162,12 @@ static bool rx_utf8_ok(const unsigned char *s, size_t n) {
   size_t i = 0;
   while (i < n) {
     unsigned c = s[i];
-    size_t w = c < 0x80 ? 1 : c < 0xC2 ? 0 : c < 0xE0 ? 2 : c < 0xF0 ? 3
-               : c < 0xF5 ? 4 : 0;
+    size_t w = c < 0x80   ? 1
+               : c < 0xC2 ? 0
+               : c < 0xE0 ? 2
+               : c < 0xF0 ? 3
+               : c < 0xF5 ? 4
+                          : 0;
     if (w == 0 || n - i < w)
       return false;
     for (size_t k = 1; k < w; k++)
@@ -198,7 +202,9 @@ static uint32_t rx_dec(const rx *r, size_t i, size_t *w) {
          (uint32_t)(s[2] & 0x3F) << 6 | (s[3] & 0x3Fu);
 }
 
-static bool rx_eof(const rx *r) { return r->i >= r->n; }
+static bool rx_eof(const rx *r) {
+  return r->i >= r->n;
+}
 
 static uint32_t rx_cur(const rx *r) {
   size_t w;
@@ -262,7 +268,11 @@ static bool rx_bump2(rx *r) {
   return !rx_eof(r);
 }
 
-/* Rust's peek_space: the next character that is not space or comment. */
+/*
+** Rust's peek_space, quirks included: it skips whitespace and a first
+** '#', then returns the next character even inside that comment; when
+** nothing follows it falls back to the character after the current one.
+*/
 static int64_t rx_peek_space(const rx *r) {
   size_t w, j;
   bool comment = false;
@@ -277,12 +287,10 @@ static int64_t rx_peek_space(const rx *r) {
       continue;
     if (!comment && c == '#')
       comment = true;
-    else if (comment && c == '\n')
-      comment = false;
-    else if (!comment)
+    else
       return c;
   }
-  return -1;
+  return rx_peek(r);
 }
 
 /* Consumes an ASCII prefix if the input starts with it. */
@@ -312,9 +320,13 @@ static void rx_add(rx *r, const char *s, size_t k) {
     rx_fail(r, BDL_REGEX_NOMEM, "out of memory");
 }
 
-static void rx_put(rx *r, const char *s) { rx_add(r, s, strlen(s)); }
+static void rx_put(rx *r, const char *s) {
+  rx_add(r, s, strlen(s));
+}
 
-static void rx_putc(rx *r, char c) { rx_add(r, &c, 1); }
+static void rx_putc(rx *r, char c) {
+  rx_add(r, &c, 1);
+}
 
 static void rx_put_hex(rx *r, uint32_t c) {
   char tmp[16];
@@ -369,9 +381,13 @@ static void rx_insert(rx *r, size_t at, const char *s) {
 
 /* ======================================================== heights */
 
-static rx_frame *rx_top(rx *r) { return &r->fr[r->nfr - 1]; }
+static rx_frame *rx_top(rx *r) {
+  return &r->fr[r->nfr - 1];
+}
 
-static uint32_t rx_max(uint32_t a, uint32_t b) { return a > b ? a : b; }
+static uint32_t rx_max(uint32_t a, uint32_t b) {
+  return a > b ? a : b;
+}
 
 /* Height of a frame's concatenation, as Rust's Concat::into_ast. */
 static uint32_t rx_concat_h(const rx_frame *f) {
@@ -424,6 +440,7 @@ static int rx_atom_end(rx *r, size_t at) {
 ** folding as a whole (built-in sets), so it can be complemented as is
 ** under (?i).
 */
+/* clang-format off */
 #define RX_W(lo, hi) {lo, hi, NULL, false}
 #define RX_P(name) {0, 0, name, false}
 
@@ -459,6 +476,7 @@ static const rx_item rx_assigned_items[] = {
     RX_P("Cc"), RX_P("Cf"), RX_P("Co"), RX_P("Cs"), RX_P("L"),
     RX_P("M"),  RX_P("N"),  RX_P("P"),  RX_P("S"),  RX_P("Z"),
 };
+/* clang-format on */
 
 static void *rx_alloc(rx *r, size_t n) {
   void *p = bx_arena_alloc(&r->ar, n ? n : 1);
@@ -480,8 +498,8 @@ static bool rx_item_before(const rx_item *a, const rx_item *b) {
 }
 
 /* Fills t with a sorted copy of n items (insertion sort: n <= 256). */
-static int rx_term_set(rx *r, rx_term *t, bool neg, bool fc,
-                       const rx_item *it, uint32_t n) {
+static int rx_term_set(rx *r, rx_term *t, bool neg, bool fc, const rx_item *it,
+                       uint32_t n) {
   rx_item *c;
   if (n > RX_MAX_ITEMS)
     return rx_too_complex(r);
@@ -654,8 +672,7 @@ static uint32_t rx_ranges_and(const rx_term *x, const rx_term *y,
 ** ranges unit or a property). Returns 1 with *t set, 0 when it is surely
 ** empty, -1 on failure.
 */
-static int rx_term_and(rx *r, const rx_term *x, const rx_term *y,
-                       rx_term *t) {
+static int rx_term_and(rx *r, const rx_term *x, const rx_term *y, rx_term *t) {
   rx_item a[RX_MAX_ITEMS + 8], b[RX_MAX_ITEMS + 8];
   uint32_t na, nb;
   if (x->neg || y->neg) {
@@ -752,8 +769,7 @@ static int cv_negate(rx *r, rx_cv *out, const rx_cv *a) {
     np += a->t[k].n;
   }
   if (np == 0 && nneg == 1)
-    return cv_make(r, out, false, a->t[lone].fc, a->t[lone].it,
-                   a->t[lone].n);
+    return cv_make(r, out, false, a->t[lone].fc, a->t[lone].it, a->t[lone].n);
   if (cv_make(r, &res, true, false, pos, np))
     return -1;
   for (uint32_t k = 0; k < a->n; k++) {
@@ -821,8 +837,7 @@ static int rx_cv_recover(rx *r, rx_cv *v) {
 ** and keeps such a class a class.
 */
 static bool rx_case_pair(uint32_t a, uint32_t b) {
-  return a < 128 && (a | 0x20) >= 'a' && (a | 0x20) <= 'z' &&
-         (a ^ b) == 0x20;
+  return a < 128 && (a | 0x20) >= 'a' && (a | 0x20) <= 'z' && (a ^ b) == 0x20;
 }
 
 /* Whether the positive part of cv is exactly such a pair of runes. */
@@ -963,18 +978,46 @@ static int rx_emit_char(rx *r, uint32_t c) {
 ** other aliases, normalized (lower case, no '_', '-' or spaces).
 */
 static const char *const rx_gc_names[] = {
-    "C other", "Cc control cntrl", "Cf format", "Cn unassigned",
-    "Co privateuse", "Cs surrogate", "L letter", "LC casedletter",
-    "Ll lowercaseletter", "Lm modifierletter", "Lo otherletter",
-    "Lt titlecaseletter", "Lu uppercaseletter", "M mark combiningmark",
-    "Mc spacingmark", "Me enclosingmark", "Mn nonspacingmark", "N number",
-    "Nd decimalnumber digit", "Nl letternumber", "No othernumber",
-    "P punctuation punct", "Pc connectorpunctuation", "Pd dashpunctuation",
-    "Pe closepunctuation", "Pf finalpunctuation", "Pi initialpunctuation",
-    "Po otherpunctuation", "Ps openpunctuation", "S symbol",
-    "Sc currencysymbol", "Sk modifiersymbol", "Sm mathsymbol",
-    "So othersymbol", "Z separator", "Zl lineseparator",
-    "Zp paragraphseparator", "Zs spaceseparator", "Any", "ASCII",
+    "C other",
+    "Cc control cntrl",
+    "Cf format",
+    "Cn unassigned",
+    "Co privateuse",
+    "Cs surrogate",
+    "L letter",
+    "LC casedletter",
+    "Ll lowercaseletter",
+    "Lm modifierletter",
+    "Lo otherletter",
+    "Lt titlecaseletter",
+    "Lu uppercaseletter",
+    "M mark combiningmark",
+    "Mc spacingmark",
+    "Me enclosingmark",
+    "Mn nonspacingmark",
+    "N number",
+    "Nd decimalnumber digit",
+    "Nl letternumber",
+    "No othernumber",
+    "P punctuation punct",
+    "Pc connectorpunctuation",
+    "Pd dashpunctuation",
+    "Pe closepunctuation",
+    "Pf finalpunctuation",
+    "Pi initialpunctuation",
+    "Po otherpunctuation",
+    "Ps openpunctuation",
+    "S symbol",
+    "Sc currencysymbol",
+    "Sk modifiersymbol",
+    "Sm mathsymbol",
+    "So othersymbol",
+    "Z separator",
+    "Zl lineseparator",
+    "Zp paragraphseparator",
+    "Zs spaceseparator",
+    "Any",
+    "ASCII",
     "Assigned",
 };
 
@@ -983,62 +1026,185 @@ static const char *const rx_gc_names[] = {
 ** the ones the installed RE2 lacks. From Unicode's PropertyValueAliases.
 */
 static const char *const rx_scripts[] = {
-    "Adlam adlm", "Ahom", "Anatolian_Hieroglyphs hluw", "Arabic arab",
-    "Armenian armn", "Avestan avst", "Balinese bali", "Bamum bamu",
-    "Bassa_Vah bass", "Batak batk", "Bengali beng", "Bhaiksuki bhks",
-    "Bopomofo bopo", "Brahmi brah", "Braille brai", "Buginese bugi",
-    "Buhid buhd", "Canadian_Aboriginal cans", "Carian cari",
-    "Caucasian_Albanian aghb", "Chakma cakm", "Cham", "Cherokee cher",
-    "Chorasmian chrs", "Common zyyy", "Coptic copt qaac", "Cuneiform xsux",
-    "Cypriot cprt", "Cypro_Minoan cpmn", "Cyrillic cyrl", "Deseret dsrt",
-    "Devanagari deva", "Dives_Akuru diak", "Dogra dogr", "Duployan dupl",
-    "Egyptian_Hieroglyphs egyp", "Elbasan elba", "Elymaic elym",
-    "Ethiopic ethi", "-Garay gara", "Georgian geor", "Glagolitic glag",
-    "Gothic goth", "Grantha gran", "Greek grek", "Gujarati gujr",
-    "Gunjala_Gondi gong", "Gurmukhi guru", "-Gurung_Khema gukh", "Han hani",
-    "Hangul hang", "Hanifi_Rohingya rohg", "Hanunoo hano", "Hatran hatr",
-    "Hebrew hebr", "Hiragana hira", "Imperial_Aramaic armi",
-    "Inherited qaai zinh", "Inscriptional_Pahlavi phli",
-    "Inscriptional_Parthian prti", "Javanese java", "Kaithi kthi",
-    "Kannada knda", "Katakana kana", "Kawi", "Kayah_Li kali",
-    "Kharoshthi khar", "Khitan_Small_Script kits", "Khmer khmr",
-    "Khojki khoj", "Khudawadi sind", "-Kirat_Rai krai", "Lao laoo",
-    "Latin latn", "Lepcha lepc", "Limbu limb", "Linear_A lina",
-    "Linear_B linb", "Lisu", "Lycian lyci", "Lydian lydi",
-    "Mahajani mahj", "Makasar maka", "Malayalam mlym", "Mandaic mand",
-    "Manichaean mani", "Marchen marc", "Masaram_Gondi gonm",
-    "Medefaidrin medf", "Meetei_Mayek mtei", "Mende_Kikakui mend",
-    "Meroitic_Cursive merc", "Meroitic_Hieroglyphs mero", "Miao plrd",
-    "Modi", "Mongolian mong", "Mro mroo", "Multani mult", "Myanmar mymr",
-    "Nabataean nbat", "Nag_Mundari nagm", "Nandinagari nand",
-    "New_Tai_Lue talu", "Newa", "Nko nkoo", "Nushu nshu",
-    "Nyiakeng_Puachue_Hmong hmnp", "Ogham ogam", "Ol_Chiki olck",
-    "-Ol_Onal onao", "Old_Hungarian hung", "Old_Italic ital",
-    "Old_North_Arabian narb", "Old_Permic perm", "Old_Persian xpeo",
-    "Old_Sogdian sogo", "Old_South_Arabian sarb", "Old_Turkic orkh",
-    "Old_Uyghur ougr", "Oriya orya", "Osage osge", "Osmanya osma",
-    "Pahawh_Hmong hmng", "Palmyrene palm", "Pau_Cin_Hau pauc",
-    "Phags_Pa phag", "Phoenician phnx", "Psalter_Pahlavi phlp",
-    "Rejang rjng", "Runic runr", "Samaritan samr", "Saurashtra saur",
-    "Sharada shrd", "Shavian shaw", "Siddham sidd", "SignWriting sgnw",
-    "Sinhala sinh", "Sogdian sogd", "Sora_Sompeng sora", "Soyombo soyo",
-    "Sundanese sund", "-Sunuwar sunu", "Syloti_Nagri sylo", "Syriac syrc",
-    "Tagalog tglg", "Tagbanwa tagb", "Tai_Le tale", "Tai_Tham lana",
-    "Tai_Viet tavt", "Takri takr", "Tamil taml", "Tangsa tnsa",
-    "Tangut tang", "Telugu telu", "Thaana thaa", "Thai", "Tibetan tibt",
-    "Tifinagh tfng", "Tirhuta tirh", "-Todhri todr", "Toto",
-    "-Tulu_Tigalari tutg", "Ugaritic ugar", "Vai vaii", "Vithkuqi vith",
-    "Wancho wcho", "Warang_Citi wara", "Yezidi yezi", "Yi yiii",
+    "Adlam adlm",
+    "Ahom",
+    "Anatolian_Hieroglyphs hluw",
+    "Arabic arab",
+    "Armenian armn",
+    "Avestan avst",
+    "Balinese bali",
+    "Bamum bamu",
+    "Bassa_Vah bass",
+    "Batak batk",
+    "Bengali beng",
+    "Bhaiksuki bhks",
+    "Bopomofo bopo",
+    "Brahmi brah",
+    "Braille brai",
+    "Buginese bugi",
+    "Buhid buhd",
+    "Canadian_Aboriginal cans",
+    "Carian cari",
+    "Caucasian_Albanian aghb",
+    "Chakma cakm",
+    "Cham",
+    "Cherokee cher",
+    "Chorasmian chrs",
+    "Common zyyy",
+    "Coptic copt qaac",
+    "Cuneiform xsux",
+    "Cypriot cprt",
+    "Cypro_Minoan cpmn",
+    "Cyrillic cyrl",
+    "Deseret dsrt",
+    "Devanagari deva",
+    "Dives_Akuru diak",
+    "Dogra dogr",
+    "Duployan dupl",
+    "Egyptian_Hieroglyphs egyp",
+    "Elbasan elba",
+    "Elymaic elym",
+    "Ethiopic ethi",
+    "-Garay gara",
+    "Georgian geor",
+    "Glagolitic glag",
+    "Gothic goth",
+    "Grantha gran",
+    "Greek grek",
+    "Gujarati gujr",
+    "Gunjala_Gondi gong",
+    "Gurmukhi guru",
+    "-Gurung_Khema gukh",
+    "Han hani",
+    "Hangul hang",
+    "Hanifi_Rohingya rohg",
+    "Hanunoo hano",
+    "Hatran hatr",
+    "Hebrew hebr",
+    "Hiragana hira",
+    "Imperial_Aramaic armi",
+    "Inherited qaai zinh",
+    "Inscriptional_Pahlavi phli",
+    "Inscriptional_Parthian prti",
+    "Javanese java",
+    "Kaithi kthi",
+    "Kannada knda",
+    "Katakana kana",
+    "Kawi",
+    "Kayah_Li kali",
+    "Kharoshthi khar",
+    "Khitan_Small_Script kits",
+    "Khmer khmr",
+    "Khojki khoj",
+    "Khudawadi sind",
+    "-Kirat_Rai krai",
+    "Lao laoo",
+    "Latin latn",
+    "Lepcha lepc",
+    "Limbu limb",
+    "Linear_A lina",
+    "Linear_B linb",
+    "Lisu",
+    "Lycian lyci",
+    "Lydian lydi",
+    "Mahajani mahj",
+    "Makasar maka",
+    "Malayalam mlym",
+    "Mandaic mand",
+    "Manichaean mani",
+    "Marchen marc",
+    "Masaram_Gondi gonm",
+    "Medefaidrin medf",
+    "Meetei_Mayek mtei",
+    "Mende_Kikakui mend",
+    "Meroitic_Cursive merc",
+    "Meroitic_Hieroglyphs mero",
+    "Miao plrd",
+    "Modi",
+    "Mongolian mong",
+    "Mro mroo",
+    "Multani mult",
+    "Myanmar mymr",
+    "Nabataean nbat",
+    "Nag_Mundari nagm",
+    "Nandinagari nand",
+    "New_Tai_Lue talu",
+    "Newa",
+    "Nko nkoo",
+    "Nushu nshu",
+    "Nyiakeng_Puachue_Hmong hmnp",
+    "Ogham ogam",
+    "Ol_Chiki olck",
+    "-Ol_Onal onao",
+    "Old_Hungarian hung",
+    "Old_Italic ital",
+    "Old_North_Arabian narb",
+    "Old_Permic perm",
+    "Old_Persian xpeo",
+    "Old_Sogdian sogo",
+    "Old_South_Arabian sarb",
+    "Old_Turkic orkh",
+    "Old_Uyghur ougr",
+    "Oriya orya",
+    "Osage osge",
+    "Osmanya osma",
+    "Pahawh_Hmong hmng",
+    "Palmyrene palm",
+    "Pau_Cin_Hau pauc",
+    "Phags_Pa phag",
+    "Phoenician phnx",
+    "Psalter_Pahlavi phlp",
+    "Rejang rjng",
+    "Runic runr",
+    "Samaritan samr",
+    "Saurashtra saur",
+    "Sharada shrd",
+    "Shavian shaw",
+    "Siddham sidd",
+    "SignWriting sgnw",
+    "Sinhala sinh",
+    "Sogdian sogd",
+    "Sora_Sompeng sora",
+    "Soyombo soyo",
+    "Sundanese sund",
+    "-Sunuwar sunu",
+    "Syloti_Nagri sylo",
+    "Syriac syrc",
+    "Tagalog tglg",
+    "Tagbanwa tagb",
+    "Tai_Le tale",
+    "Tai_Tham lana",
+    "Tai_Viet tavt",
+    "Takri takr",
+    "Tamil taml",
+    "Tangsa tnsa",
+    "Tangut tang",
+    "Telugu telu",
+    "Thaana thaa",
+    "Thai",
+    "Tibetan tibt",
+    "Tifinagh tfng",
+    "Tirhuta tirh",
+    "-Todhri todr",
+    "Toto",
+    "-Tulu_Tigalari tutg",
+    "Ugaritic ugar",
+    "Vai vaii",
+    "Vithkuqi vith",
+    "Wancho wcho",
+    "Warang_Citi wara",
+    "Yezidi yezi",
+    "Yi yiii",
     "Zanabazar_Square zanb",
 };
 
 /*
-** Binary properties Rust supports, normalized names and aliases. The
-** first four are expressible; the others are reported UNSUPPORTED.
+** Binary properties Rust supports, normalized names and aliases. Four of
+** them are expressible (rx_bool_class); the others are UNSUPPORTED.
 */
 static const char rx_bool_props[] =
-    " whitespace space wspace | joincontrol joinc | asciihexdigit ahex |"
-    " hexdigit hex | alpha alphabetic bidic bidicontrol bidim bidimirrored"
+    " whitespace space wspace joincontrol joinc asciihexdigit ahex"
+    " hexdigit hex alpha alphabetic bidic bidicontrol bidim bidimirrored"
     " cased caseignorable changeswhencasefolded changeswhencasemapped"
     " changeswhenlowercased changeswhentitlecased changeswhenuppercased ci"
     " cwcf cwcm cwl cwt cwu dash defaultignorablecodepoint dep deprecated di"
@@ -1124,12 +1290,12 @@ static int rx_gc_class(rx *r, const char *e, rx_cv *out) {
   static const rx_item lc[] = {RX_P("Lu"), RX_P("Ll"), RX_P("Lt")};
   rx_item one = RX_P(NULL);
   rx_cv a, b;
-  if (w == 1 && e[0] == 'C') /* RE2's \p{C} lacks Cn */
-    return cv_make(r, &a, false, true, rx_assigned_items, 4) ||
-                   cv_make(r, &b, true, true, rx_assigned_items, 10) ||
-                   cv_union(r, out, &a, &b)
-               ? -1
-               : 0;
+  if (w == 1 && e[0] == 'C') { /* RE2's \p{C} lacks Cn */
+    if (cv_make(r, &a, false, true, rx_assigned_items, 4) ||
+        cv_make(r, &b, true, true, rx_assigned_items, 10))
+      return -1;
+    return cv_union(r, out, &a, &b);
+  }
   if (w == 2 && memcmp(e, "LC", 2) == 0)
     return cv_make(r, out, false, true, lc, 3);
   if (w == 2 && memcmp(e, "Cn", 2) == 0)
@@ -1194,8 +1360,8 @@ static int rx_bool_class(rx *r, const char *norm, rx_cv *out) {
 static int rx_prop_binary(rx *r, const char *norm, rx_cv *out) {
   size_t len = strlen(norm);
   const char *e;
-  if (len && strcmp(norm, "cf") && strcmp(norm, "sc") &&
-      strcmp(norm, "lc") && rx_word_in(rx_bool_props, norm, len))
+  if (len && strcmp(norm, "cf") && strcmp(norm, "sc") && strcmp(norm, "lc") &&
+      rx_word_in(rx_bool_props, norm, len))
     return rx_bool_class(r, norm, out);
   e = rx_table_find(rx_gc_names, RX_NELEM(rx_gc_names), norm);
   if (e)
@@ -1224,7 +1390,10 @@ static int rx_prop_value(rx *r, const char *name, const char *value,
   return rx_invalid(r, "unknown Unicode property");
 }
 
-/* Resolves the text of \p{text}; op is 0 or the index of '=', ':', "!=". */
+/*
+** Resolves the text of \p{text} (or the letter of \pX): split at "!=",
+** else ':', else '=' into a property and a value, as Rust does.
+*/
 static int rx_prop_lookup(rx *r, const char *text, size_t n, bool one,
                           bool *noteq, rx_cv *out) {
   char a[BDL_REGEX_MAX_PATTERN + 4], b[BDL_REGEX_MAX_PATTERN + 4];
@@ -1377,8 +1546,9 @@ static int rx_wb_special(rx *r) {
     r->i = save; /* a counted repetition of \b */
     return 0;
   }
-  while (!rx_eof(r) && (((rx_cur(r) | 0x20) >= 'a' &&
-                         (rx_cur(r) | 0x20) <= 'z') || rx_cur(r) == '-')) {
+  while (!rx_eof(r) &&
+         (((rx_cur(r) | 0x20) >= 'a' && (rx_cur(r) | 0x20) <= 'z') ||
+          rx_cur(r) == '-')) {
     w[k < 15 ? k++ : k] = (char)rx_cur(r);
     rx_bump2(r);
   }
@@ -1512,7 +1682,9 @@ static int rx_primitive(rx *r) {
 
 /* =========================================================== classes */
 
-static rx_cframe *rx_ctop(rx *r) { return &r->cf[r->ncf - 1]; }
+static rx_cframe *rx_ctop(rx *r) {
+  return &r->cf[r->ncf - 1];
+}
 
 /* Height of the open bracket's union, as ClassSetUnion::into_item. */
 static uint32_t rx_union_h(const rx_cframe *f) {
@@ -1529,8 +1701,7 @@ static int rx_cls_add(rx *r, const rx_cv *v, uint32_t h) {
 }
 
 /* The class of lo..hi; in (?-u) mode only ASCII is allowed. */
-static int rx_cls_lit(rx *r, const rx_prim *a, const rx_prim *b,
-                      rx_cv *out) {
+static int rx_cls_lit(rx *r, const rx_prim *a, const rx_prim *b, rx_cv *out) {
   if (!(r->fl & FL_UNI)) {
     if ((a->xbyte && a->c > 0x7F) || (b->xbyte && b->c > 0x7F))
       return rx_invalid(r, "pattern can match invalid UTF-8");
@@ -1604,8 +1775,7 @@ static int rx_cls_close(rx *r, rx_cv *val, uint32_t *h) {
       rx_fold_bits(set.b, NULL, NULL);
     if (f->neg)
       return rx_invalid(r, "pattern can match invalid UTF-8");
-  } else if (f->neg && cv_negate(r, &set, &set) &&
-             rx_cv_recover(r, &set)) {
+  } else if (f->neg && cv_negate(r, &set, &set) && rx_cv_recover(r, &set)) {
     return -1;
   }
   rx_bump(r);
@@ -1621,8 +1791,7 @@ static int rx_cls_op(rx *r, int op) {
   rx_cv rhs = f->u;
   uint32_t rh = rx_union_h(f);
   if (f->op) {
-    if (cv_op(r, f->op, &f->lhs, &f->lhs, &rhs) &&
-        rx_cv_recover(r, &f->lhs))
+    if (cv_op(r, f->op, &f->lhs, &f->lhs, &rhs) && rx_cv_recover(r, &f->lhs))
       return -1;
     f->lh = 1 + rx_max(f->lh, rh);
   } else {
@@ -1795,8 +1964,8 @@ static int rx_cap_name(rx *r) {
     if (c >= 0x80)
       ascii = false;
     else if (!(c == '_' || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') ||
-               (!first && (rx_is_alnum(c) || c == '.' || c == '[' ||
-                           c == ']'))))
+               (!first &&
+                (rx_is_alnum(c) || c == '.' || c == '[' || c == ']'))))
       return rx_invalid(r, "invalid group name");
     if (!rx_bump(r))
       break;
@@ -1808,8 +1977,8 @@ static int rx_cap_name(rx *r) {
   if (len == 0)
     return rx_invalid(r, "empty group name");
   for (uint32_t k = 0; k < r->nnames; k++)
-    if (r->name_len[k] == len && !memcmp(r->p + r->name_off[k],
-                                         r->p + start, len))
+    if (r->name_len[k] == len &&
+        !memcmp(r->p + r->name_off[k], r->p + start, len))
       return rx_invalid(r, "duplicate group name");
   if (r->nnames == RX_MAX_NAMES)
     return rx_fail(r, BDL_REGEX_LIMIT, "too many group names");

@@ -276,6 +276,32 @@ biscuit_status bdl_world_add_block(bdl_world *w, uint32_t id,
 
 /* ------------------------------------------------------------ facts */
 
+biscuit_status bdl_world_add_fact(bdl_world *w, const bdl_pred *fact,
+                                  bdl_origin origin, bx_diag *d) {
+  if (!w || !fact || (fact->n_terms && !fact->terms))
+    return bx_fail(d, BISCUIT_E_MISUSE, "Misuse", "no world or fact");
+  const bdl_pred *p = fact;
+  if (has_top_var(fact)) { /* kept by pointer: copy it into the env */
+    bdl_pred *c = bx_arena_alloc(&w->env->arena, sizeof *c);
+    bdl_term *t =
+        bx_arena_dup(&w->env->arena, fact->terms, fact->n_terms * sizeof *t);
+    if (!c || !t)
+      return bx_fail(d, BISCUIT_E_NOMEM, "NoMemory", "out of memory");
+    *c = *fact;
+    c->terms = t;
+    p = c;
+  }
+  for (uint32_t i = 0; i < w->n_rels; i++)
+    w->rels[i].mark = w->rels[i].n_rows;
+  if (!add_chunk(w, p, 1, origin)) {
+    undo_facts(w, w->n_inert);
+    return bx_fail(d, BISCUIT_E_NOMEM, "NoMemory", "out of memory");
+  }
+  if (w->state != BDL_RUN_NONE)
+    w->state = BDL_RUN_DIRTY;
+  return BISCUIT_OK;
+}
+
 biscuit_status bdl_world_foreach_fact(const bdl_world *w, bdl_fact_cb cb,
                                       void *ud) {
   for (uint32_t i = 0; i < w->n_rels; i++) {

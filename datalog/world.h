@@ -41,6 +41,15 @@ biscuit_status bdl_world_add_block(bdl_world *w, uint32_t id,
                                    const bdl_block *b, uint32_t signer,
                                    bx_diag *d);
 
+/*
+** Add one fact with an explicit origin (restoring a snapshot's generated
+** facts). The terms are copied; what they point to must live in the env.
+** A later run starts over with a full iteration. Not limited by
+** max_facts, like block facts.
+*/
+biscuit_status bdl_world_add_fact(bdl_world *w, const bdl_pred *fact,
+                                  bdl_origin origin, bx_diag *d);
+
 /* Run rules to a fixpoint (semi-naive). Idempotent once complete. */
 biscuit_status bdl_world_run(bdl_world *w, const bdl_limits *l, bx_diag *d);
 

@@ -11,8 +11,9 @@
 
 #include "parser/parse_int.h"
 
-void bpa_line_col(const char *src, size_t len, size_t off, uint32_t *line,
-                  uint32_t *col) {
+/* 1-based line and column (in code points) of byte `off`. */
+static void line_col(const char *src, size_t len, size_t off, uint32_t *line,
+                     uint32_t *col) {
   uint32_t l = 1, c = 1;
   if (off > len)
     off = len;
@@ -39,13 +40,12 @@ int bpa_verror_at(bpa_ctx *ctx, uint32_t off, biscuit_status st,
                                             : "ParseError";
   bx_vfail(ctx->diag, st, tag, fmt, ap);
   ctx->diag->offset = off;
-  bpa_line_col(ctx->src, ctx->len, off, &ctx->diag->line,
-               &ctx->diag->column);
+  line_col(ctx->src, ctx->len, off, &ctx->diag->line, &ctx->diag->column);
   return -1;
 }
 
-int bpa_error_at(bpa_ctx *ctx, uint32_t off, biscuit_status st,
-                 const char *fmt, ...) {
+int bpa_error_at(bpa_ctx *ctx, uint32_t off, biscuit_status st, const char *fmt,
+                 ...) {
   va_list ap;
   va_start(ap, fmt);
   bpa_verror_at(ctx, off, st, fmt, ap);
@@ -106,9 +106,9 @@ static void add(words *w, const char *fmt, const char *arg) {
 /* Symbols that stand for a class of tokens read "a name"; keywords and
    operators are quoted ('check if'); char tokens come quoted already. */
 static void describe(const char *name, words *w) {
-  static const char *const kinds[] = {"name", "variable", "string",
-                                      "parameter", "byte string",
-                                      "public key", "date"};
+  static const char *const kinds[] = {"name",      "variable",    "string",
+                                      "parameter", "byte string", "public key",
+                                      "date"};
   for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
     if (strcmp(name, kinds[i]) == 0) {
       add(w, "a %s", name);
@@ -130,9 +130,10 @@ static bool expected_words(const char *const *exp, int n, words *w,
               has(exp, n, "'['") && has(exp, n, "'{'");
   if (*is_class) {
     bool ex = has(exp, n, "'!'");
-    add(w, "%s", ex && has(exp, n, "name") ? "a predicate or an expression"
-                 : ex                      ? "an expression"
-                                           : "a term");
+    add(w, "%s",
+        ex && has(exp, n, "name") ? "a predicate or an expression"
+        : ex                      ? "an expression"
+                                  : "a term");
     return true;
   }
   if (has(exp, n, "public key")) {
@@ -166,21 +167,20 @@ int bpa_syntax_error(bpa_ctx *ctx, const char *unexpected, bpa_loc loc,
   biscuit_status st = end ? BISCUIT_E_INCOMPLETE : BISCUIT_E_PARSE;
   uint32_t at = end ? prev.end : loc.start;
   if (!end && strcmp(unexpected, "trusting") == 0 && strcmp(after, ";") == 0)
-    bpa_error_at(ctx, at, st, "a block-wide 'trusting' must come before the "
-                              "first statement");
+    bpa_error_at(ctx, at, st,
+                 "a block-wide 'trusting' must come before the "
+                 "first statement");
   else if (end && ctx->brackets && (!said || !is_class))
     bpa_error_at(ctx, at, st, "unexpected end of input: unclosed bracket");
   else if (!said)
-    bpa_error_at(ctx, at, st, end ? "unexpected end of input"
-                                  : "unexpected '%s'", what);
+    bpa_error_at(ctx, at, st,
+                 end ? "unexpected end of input" : "unexpected '%s'", what);
   else if (is_class && prev.end > prev.start)
     bpa_error_at(ctx, at, st, "expected %s after '%s'", w.s, after);
   else if (end)
-    bpa_error_at(ctx, at, st, "unexpected end of input, expected %s",
-                 w.s);
+    bpa_error_at(ctx, at, st, "unexpected end of input, expected %s", w.s);
   else
-    bpa_error_at(ctx, at, st, "unexpected '%s', expected %s", what,
-                 w.s);
+    bpa_error_at(ctx, at, st, "unexpected '%s', expected %s", what, w.s);
   return -1;
 }
 
@@ -237,7 +237,7 @@ bool bpa_format_error(bx_buf *out, const char *filename, const char *src,
   if (e > b && src[e - 1] == '\r')
     e--;
   uint32_t line, col, total = 0;
-  bpa_line_col(src, len, off, &line, &col);
+  line_col(src, len, off, &line, &col);
   for (size_t i = b; i < e; i++)
     total += ((unsigned char)src[i] & 0xc0) != 0x80;
   uint32_t from = col > 61 && total > 100 ? col - 61 : 0;

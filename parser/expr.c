@@ -56,23 +56,23 @@ int bpa_binary(bpa_ctx *ctx, bdl_binary k, bpa_loc loc) {
 ** Copy ops [from, to) into a closure in the arena and return it as a
 ** Closure op in *out, with its nesting in *depth. The stack is untouched.
 */
-static int wrap(bpa_ctx *ctx, uint32_t from, uint32_t to,
-                const uint32_t *param, bpa_loc loc, bdl_op *out,
-                uint16_t *depth) {
+static int wrap(bpa_ctx *ctx, uint32_t from, uint32_t to, const uint32_t *param,
+                bpa_loc loc, bdl_op *out, uint16_t *depth) {
   uint16_t d = 0;
   for (size_t i = from; i < to; i++)
     d = ctx->op_depth[i] > d ? ctx->op_depth[i] : d;
   if (d + 1u > ctx->max_depth)
     return bpa_error_at(ctx, loc.start, BISCUIT_E_PARSE,
                         "expression nested too deeply (more than %u "
-                        "closures)", ctx->max_depth);
+                        "closures)",
+                        ctx->max_depth);
   bx_arena *a = &ctx->env->arena;
   bdl_closure *c = bx_arena_alloc(a, sizeof *c);
   bdl_op *ops = bx_arena_dup(a, ctx->ops + from, (to - from) * sizeof *ops);
   uint32_t *p = param ? bx_arena_dup(a, param, sizeof *p) : NULL;
   if (!c || !ops || (param && !p))
-    return bpa_fail_status(ctx, loc.start, a->over_cap ? BISCUIT_E_LIMIT
-                                                       : BISCUIT_E_NOMEM);
+    return bpa_fail_status(ctx, loc.start,
+                           a->over_cap ? BISCUIT_E_LIMIT : BISCUIT_E_NOMEM);
   c->n_params = param ? 1 : 0;
   c->n_ops = to - from;
   c->params = p;
@@ -125,8 +125,8 @@ static int try_or(bpa_ctx *ctx, uint32_t recv, uint32_t arg, bpa_loc loc) {
    any variable name. */
 static int with_closure(bpa_ctx *ctx, bdl_binary k, uint32_t arg,
                         const bpa_tok *param, bpa_loc loc) {
-  uint32_t id = bdl_symtab_intern(ctx->env->syms, ctx->src + param->off,
-                                  param->len);
+  uint32_t id =
+      bdl_symtab_intern(ctx->env->syms, ctx->src + param->off, param->len);
   if (id == BDL_NOSYM)
     return bpa_fail_status(ctx, loc.start, BISCUIT_E_NOMEM);
   return close_tail(ctx, arg, &id, k, loc);
@@ -154,12 +154,17 @@ static const struct method {
   const char *name;
   uint8_t kind, arity;
 } methods[] = {
-    {"starts_with", BDL_B_PREFIX, 1},   {"ends_with", BDL_B_SUFFIX, 1},
-    {"contains", BDL_B_CONTAINS, 1},    {"matches", BDL_B_REGEX, 1},
+    {"starts_with", BDL_B_PREFIX, 1},
+    {"ends_with", BDL_B_SUFFIX, 1},
+    {"contains", BDL_B_CONTAINS, 1},
+    {"matches", BDL_B_REGEX, 1},
     {"intersection", BDL_B_INTERSECTION, 1},
-    {"union", BDL_B_UNION, 1},          {"get", BDL_B_GET, 1},
-    {"try_or", BDL_B_TRY_OR, 1},        {"all", BDL_B_ALL, 2},
-    {"any", BDL_B_ANY, 2},              {"length", BDL_U_LENGTH, 0},
+    {"union", BDL_B_UNION, 1},
+    {"get", BDL_B_GET, 1},
+    {"try_or", BDL_B_TRY_OR, 1},
+    {"all", BDL_B_ALL, 2},
+    {"any", BDL_B_ANY, 2},
+    {"length", BDL_U_LENGTH, 0},
     {"type", BDL_U_TYPEOF, 0},
 };
 
@@ -179,7 +184,8 @@ static int check_arity(bpa_ctx *ctx, const struct method *m, uint32_t arg,
   if (m->arity == 2 && !param)
     return bpa_error_at(ctx, loc.start, BISCUIT_E_PARSE,
                         "method '%s' takes a closure, as in "
-                        ".%s($x -> expression)", m->name, m->name);
+                        ".%s($x -> expression)",
+                        m->name, m->name);
   if (m->arity == 1 && arg == BPA_NONE)
     return bpa_error_at(ctx, loc.start, BISCUIT_E_PARSE,
                         "method '%s' takes one argument", m->name);

@@ -73,7 +73,7 @@ static void bpa_yyerror(const bpa_loc *loc, bpa_ctx *ctx, const char *msg);
 
 %token END 0 "end of input"
 %token START_BLOCK START_AUTHORIZER START_FACT START_RULE START_CHECK
-%token START_POLICY
+%token START_POLICY START_RELAXED
 %token <tok> NAME "name" VAR "variable" STRING "string" PARAM "parameter"
 %token <tok> BYTES "byte string" PUBKEY "public key"
 %token <u64> INT "integer" DATE "date"
@@ -105,6 +105,13 @@ start
   | START_RULE rule opt_semi
   | START_CHECK check opt_semi
   | START_POLICY policy opt_semi
+  | START_RELAXED block_scope stmts last_stmt
+  ;
+
+/* bpa_parse_relaxed: the last ';' may be missing (parser.rs sep). */
+last_stmt
+  : %empty
+  | stmt
   ;
 
 opt_semi

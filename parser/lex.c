@@ -73,10 +73,9 @@ static int check_name(bpa_ctx *c, const char *s, size_t n, uint32_t at,
       if (!bpa_is_letter(cp)) {
         if (i == 0)
           return lex_error(c, at, BISCUIT_E_PARSE,
-                              "unexpected character '%.*s'", (int)adv, s);
+                           "unexpected character '%.*s'", (int)adv, s);
         return lex_error(c, at + (uint32_t)i, BISCUIT_E_PARSE,
-                            "invalid character '%.*s' in a name", (int)adv,
-                            s + i);
+                         "invalid character '%.*s' in a name", (int)adv, s + i);
       }
     }
     i += adv;
@@ -91,11 +90,11 @@ static int lex_bytes(bpa_ctx *c, const char *s, size_t n, BPA_YYSTYPE *lval,
   for (size_t i = 4; i < n; i++)
     if (!strchr("0123456789abcdefABCDEF", s[i]) || !s[i])
       return lex_error(c, loc->start + (uint32_t)i, BISCUIT_E_PARSE,
-                          "invalid hex digit in byte string");
+                       "invalid hex digit in byte string");
   if (k == 0 || k % 2)
     return lex_error(c, loc->start, BISCUIT_E_PARSE,
-                        "a byte string needs an even, non-zero number of "
-                        "hex digits after 'hex:'");
+                     "a byte string needs an even, non-zero number of "
+                     "hex digits after 'hex:'");
   lval->tok.off = loc->start + 4;
   lval->tok.len = (uint32_t)k;
   return BPA_T_BYTES;
@@ -116,9 +115,10 @@ int bpa_lex_ident(bpa_ctx *c, const char *s, size_t n, BPA_YYSTYPE *lval,
       return BPA_T_FALSE;
     if (word_is(s, n, "null"))
       return BPA_T_NUL;
-    if (word_is(s, n, "trusting") && (c->last_tok == BPA_T_START_BLOCK ||
-                                      c->last_tok == BPA_T_START_AUTHORIZER ||
-                                      c->last_tok == ';'))
+    if (word_is(s, n, "trusting") &&
+        (c->last_tok == BPA_T_START_BLOCK ||
+         c->last_tok == BPA_T_START_AUTHORIZER ||
+         c->last_tok == BPA_T_START_RELAXED || c->last_tok == ';'))
       return BPA_T_TRUSTING; /* the grammar allows it only first */
     if (n >= 4 && memcmp(s, "hex:", 4) == 0)
       return lex_bytes(c, s, n, lval, loc);
@@ -143,8 +143,8 @@ int bpa_lex_string(bpa_ctx *c, const char *s, size_t n, BPA_YYSTYPE *lval,
       char e = s[++i];
       if (e != '\\' && e != '"' && e != 'n')
         return lex_error(c, loc->start + (uint32_t)i - 1, BISCUIT_E_PARSE,
-                            "unknown escape sequence in a string: only "
-                            "\\\\, \\\" and \\n are allowed");
+                         "unknown escape sequence in a string: only "
+                         "\\\\, \\\" and \\n are allowed");
       ch = e == 'n' ? '\n' : e;
     }
     if (!bx_buf_putc(&c->pool, ch))
@@ -159,8 +159,7 @@ int bpa_lex_date(bpa_ctx *c, const char *s, size_t n, BPA_YYSTYPE *lval,
                  bpa_loc *loc) {
   const char *why = bpa_parse_date(s, n, &lval->u64);
   if (why)
-    return lex_error(c, loc->start, BISCUIT_E_PARSE, "invalid date: %s",
-                        why);
+    return lex_error(c, loc->start, BISCUIT_E_PARSE, "invalid date: %s", why);
   return BPA_T_DATE;
 }
 
@@ -183,8 +182,8 @@ int bpa_lex_key(bpa_ctx *c, const char *s, size_t n, BPA_YYSTYPE *lval,
                 bpa_loc *loc) {
   const char *why = bpa_check_key(s, n);
   if (why)
-    return lex_error(c, loc->start, BISCUIT_E_PARSE,
-                        "invalid public key: %s", why);
+    return lex_error(c, loc->start, BISCUIT_E_PARSE, "invalid public key: %s",
+                     why);
   lval->tok.off = loc->start;
   lval->tok.len = (uint32_t)n;
   return BPA_T_PUBKEY;
@@ -241,22 +240,22 @@ int bpa_lex_bad(bpa_ctx *c, const char *s, size_t n, BPA_YYSTYPE *lval,
   (void)lval;
   if (ch == '=')
     return lex_error(c, loc->start, BISCUIT_E_PARSE,
-                        "unexpected '=': comparisons are '==' or '==='");
+                     "unexpected '=': comparisons are '==' or '==='");
   if (ch == '\'')
     return lex_error(c, loc->start, BISCUIT_E_PARSE,
-                        "unexpected \"'\": strings use double quotes");
+                     "unexpected \"'\": strings use double quotes");
   if (ch == '$')
     return lex_error(c, loc->start, BISCUIT_E_PARSE,
-                        "expected a variable name after '$'");
+                     "expected a variable name after '$'");
   if (b < 0x20 || b == 0x7f)
     return lex_error(c, loc->start, BISCUIT_E_PARSE,
-                        "unexpected control character 0x%02x", b);
-  return lex_error(c, loc->start, BISCUIT_E_PARSE,
-                      "unexpected character '%c'", ch);
+                     "unexpected control character 0x%02x", b);
+  return lex_error(c, loc->start, BISCUIT_E_PARSE, "unexpected character '%c'",
+                   ch);
 }
 
 /* The input ended inside a string or comment: more input may finish it. */
 int bpa_lex_unterminated(bpa_ctx *c, bpa_loc *loc, const char *what) {
-  return lex_error(c, loc->start, BISCUIT_E_INCOMPLETE,
-                      "unterminated %s", what);
+  return lex_error(c, loc->start, BISCUIT_E_INCOMPLETE, "unterminated %s",
+                   what);
 }

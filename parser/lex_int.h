@@ -14,9 +14,8 @@
 #define BPA_LEX_ERROR BPA_T_BPA_YYerror
 
 /* Every token helper takes the match (s, n) and fills lval and loc. */
-#define BPA_LEX_FN(name)                                                    \
-  int name(bpa_ctx *c, const char *s, size_t n, BPA_YYSTYPE *lval,          \
-           bpa_loc *loc)
+#define BPA_LEX_FN(name)                                                       \
+  int name(bpa_ctx *c, const char *s, size_t n, BPA_YYSTYPE *lval, bpa_loc *loc)
 BPA_LEX_FN(bpa_lex_ident);
 BPA_LEX_FN(bpa_lex_string);
 BPA_LEX_FN(bpa_lex_date);

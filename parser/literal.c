@@ -18,8 +18,7 @@ static bool is_leap(unsigned y) {
 }
 
 static unsigned days_in_month(unsigned y, unsigned m) {
-  static const unsigned d[] = {31, 28, 31, 30, 31, 30,
-                               31, 31, 30, 31, 30, 31};
+  static const unsigned d[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   return m == 2 && is_leap(y) ? 29 : d[m - 1];
 }
 

@@ -11,12 +11,9 @@
 #include "parser/lex_int.h"
 
 static const int start_tokens[] = {
-    [BPA_BLOCK] = BPA_T_START_BLOCK,
-    [BPA_AUTHORIZER] = BPA_T_START_AUTHORIZER,
-    [BPA_FACT] = BPA_T_START_FACT,
-    [BPA_RULE] = BPA_T_START_RULE,
-    [BPA_CHECK] = BPA_T_START_CHECK,
-    [BPA_POLICY] = BPA_T_START_POLICY,
+    [BPA_BLOCK] = BPA_T_START_BLOCK, [BPA_AUTHORIZER] = BPA_T_START_AUTHORIZER,
+    [BPA_FACT] = BPA_T_START_FACT,   [BPA_RULE] = BPA_T_START_RULE,
+    [BPA_CHECK] = BPA_T_START_CHECK, [BPA_POLICY] = BPA_T_START_POLICY,
 };
 
 typedef struct saved {
@@ -25,8 +22,8 @@ typedef struct saved {
 } saved;
 
 static saved save(const bdl_env *env, const bdl_block *b) {
-  saved s = {b->n_facts, b->n_rules, b->n_checks, b->n_policies,
-             b->n_scopes, bx_arena_save(&env->arena)};
+  saved s = {b->n_facts,    b->n_rules,  b->n_checks,
+             b->n_policies, b->n_scopes, bx_arena_save(&env->arena)};
   return s;
 }
 
@@ -58,8 +55,7 @@ static void run(bpa_ctx *ctx) {
   if (bad < ctx->len) {
     unsigned char b = (unsigned char)ctx->src[bad];
     if (b == 0)
-      bpa_error_at(ctx, (uint32_t)bad, BISCUIT_E_PARSE,
-                   "unexpected NUL byte");
+      bpa_error_at(ctx, (uint32_t)bad, BISCUIT_E_PARSE, "unexpected NUL byte");
     else
       bpa_error_at(ctx, (uint32_t)bad, BISCUIT_E_PARSE,
                    "invalid UTF-8 (byte 0x%02x)", b);
@@ -73,15 +69,16 @@ static void run(bpa_ctx *ctx) {
                     r == 2 ? BISCUIT_E_NOMEM : BISCUIT_E_PARSE);
 }
 
-biscuit_status bpa_parse(bdl_env *env, const char *src, size_t len,
-                         bpa_kind kind, const bpa_options *opt,
-                         bdl_block *out, bx_diag *diag) {
+static biscuit_status parse(bdl_env *env, const char *src, size_t len,
+                            bpa_kind kind, bool relaxed, const bpa_options *opt,
+                            bdl_block *out, bx_diag *diag) {
   bx_diag local;
   bpa_ctx ctx;
   if (!diag)
     diag = &local;
   bx_diag_clear(diag);
-  if (!env || !out || (!src && len) || (unsigned)kind > BPA_POLICY)
+  if (!env || !out || (!src && len) || (unsigned)kind > BPA_POLICY ||
+      (relaxed && kind != BPA_BLOCK && kind != BPA_AUTHORIZER))
     return bx_fail(diag, BISCUIT_E_MISUSE, "Misuse",
                    "bpa_parse: bad arguments");
   if (len > UINT32_MAX - 2)
@@ -94,7 +91,7 @@ biscuit_status bpa_parse(bdl_env *env, const char *src, size_t len,
   ctx.opt = opt;
   ctx.out = out;
   ctx.diag = diag;
-  ctx.start_tok = start_tokens[kind];
+  ctx.start_tok = relaxed ? BPA_T_START_RELAXED : start_tokens[kind];
   ctx.max_depth = opt && opt->max_depth ? opt->max_depth : BPA_DEFAULT_DEPTH;
   if (ctx.max_depth > BPA_MAX_DEPTH)
     ctx.max_depth = BPA_MAX_DEPTH;
@@ -105,4 +102,16 @@ biscuit_status bpa_parse(bdl_env *env, const char *src, size_t len,
   if (ctx.st != BISCUIT_OK)
     restore(env, out, &s);
   return ctx.st;
+}
+
+biscuit_status bpa_parse(bdl_env *env, const char *src, size_t len,
+                         bpa_kind kind, const bpa_options *opt, bdl_block *out,
+                         bx_diag *diag) {
+  return parse(env, src, len, kind, false, opt, out, diag);
+}
+
+biscuit_status bpa_parse_relaxed(bdl_env *env, const char *src, size_t len,
+                                 bpa_kind kind, const bpa_options *opt,
+                                 bdl_block *out, bx_diag *diag) {
+  return parse(env, src, len, kind, true, opt, out, diag);
 }

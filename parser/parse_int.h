@@ -8,8 +8,8 @@
 ** reported; columns count Unicode code points, 1-based, a tab counts 1.
 **
 ** Builder functions return 0 on success or -1 after recording the error
-** in the context, so every grammar action reads
-** `if (bpa_xxx(ctx, ...)) YYABORT;`.
+** in the context, so every grammar action reads `TRY(bpa_xxx(ctx, ...));`
+** (TRY aborts the parse on non-zero).
 */
 #ifndef BISCUIT_PARSER_PARSE_INT_H
 #define BISCUIT_PARSER_PARSE_INT_H
@@ -19,9 +19,9 @@
 #include "parser/parser.h"
 
 #define BPA_DEFAULT_DEPTH 128u
-#define BPA_MAX_DEPTH 10000u   /* hard ceiling for bpa_options.max_depth */
-#define BPA_MAX_ELEMS 1024u    /* perf-and-threats.md B4: collections */
-#define BPA_NONE UINT32_MAX    /* "no index" in semantic values */
+#define BPA_MAX_DEPTH 10000u /* hard ceiling for bpa_options.max_depth */
+#define BPA_MAX_ELEMS 1024u  /* perf-and-threats.md B4: collections */
+#define BPA_NONE UINT32_MAX  /* "no index" in semantic values */
 
 /* A location: [start, end) byte offsets. */
 typedef struct bpa_loc {
@@ -40,12 +40,6 @@ typedef struct bpa_predv {
   bpa_loc loc;
 } bpa_predv;
 
-/* A term with where it started (for messages). */
-typedef struct bpa_termv {
-  bdl_term t;
-  uint32_t loc;
-} bpa_termv;
-
 typedef struct bpa_ctx {
   bdl_env *env;
   const char *src;
@@ -60,12 +54,12 @@ typedef struct bpa_ctx {
   char *lexbuf; /* src copy with the two NULs flex wants */
   uint32_t pos;
   int start_tok;
-  int last_tok;        /* token most recently returned (0 = none) */
-  bool after_operand;  /* last token ends a term, call or scope */
-  bpa_loc tok_loc[2];  /* [1] = last token, [0] = the one before */
+  int last_tok;       /* token most recently returned (0 = none) */
+  bool after_operand; /* last token ends a term, call or scope */
+  bpa_loc tok_loc[2]; /* [1] = last token, [0] = the one before */
   uint32_t depth, max_depth;
   uint32_t brackets; /* open ( [ { not yet closed */
-  bx_buf pool; /* decoded string literals */
+  bx_buf pool;       /* decoded string literals */
   /* builder stacks (heap; freed at the end) */
   bdl_term *terms;
   uint32_t *term_loc;
@@ -89,8 +83,8 @@ typedef struct bpa_ctx {
 /* ------------------------------------------------------------ errors */
 
 /* Record an error at byte `off` (first error wins); returns -1. */
-int bpa_error_at(bpa_ctx *ctx, uint32_t off, biscuit_status st,
-                 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+int bpa_error_at(bpa_ctx *ctx, uint32_t off, biscuit_status st, const char *fmt,
+                 ...) __attribute__((format(printf, 4, 5)));
 int bpa_verror_at(bpa_ctx *ctx, uint32_t off, biscuit_status st,
                   const char *fmt, va_list ap);
 /* Map a failed allocation or constructor status to an error; -1. */
@@ -98,9 +92,6 @@ int bpa_fail_status(bpa_ctx *ctx, uint32_t off, biscuit_status st);
 /* A syntax error: `unexpected` and `expected[]` are grammar symbol names. */
 int bpa_syntax_error(bpa_ctx *ctx, const char *unexpected, bpa_loc loc,
                      const char *const *expected, int n_expected);
-/* 1-based line and column (in code points) of byte `off`. */
-void bpa_line_col(const char *src, size_t len, size_t off, uint32_t *line,
-                  uint32_t *col);
 
 /* ------------------------------------------------------------- UTF-8 */
 
@@ -141,9 +132,6 @@ int bpa_array(bpa_ctx *ctx, uint32_t start, bpa_loc loc, bdl_term *out);
 int bpa_set(bpa_ctx *ctx, uint32_t start, bpa_loc loc, bdl_term *out);
 int bpa_map(bpa_ctx *ctx, uint32_t start, bpa_loc loc, bdl_term *out);
 int bpa_empty(bpa_ctx *ctx, bdl_kind kind, bpa_loc loc, bdl_term *out);
-/* Intern a pending (pool) string term in place. */
-int bpa_resolve(bpa_ctx *ctx, bdl_term *t, uint32_t loc);
-bool bpa_is_pending(const bdl_term *t);
 
 /* ------------------------------------------------------- expressions */
 

@@ -39,11 +39,24 @@ typedef struct bpa_options {
 ** element to the matching vector. On error, `out` is left as it was,
 ** diag has status BISCUIT_E_PARSE (or BISCUIT_E_INCOMPLETE when the input
 ** ended inside a statement), msg in our own words, and 1-based line and
-** column of the offending byte.
+** column of the offending byte. Columns count Unicode code points (a tab
+** is one); diag->offset is the byte offset. At the end of the input the
+** position is just after the last token.
 */
 biscuit_status bpa_parse(bdl_env *env, const char *src, size_t len,
                          bpa_kind kind, const bpa_options *opt,
                          bdl_block *out, bx_diag *diag);
+
+/*
+** bpa_parse for BPA_BLOCK or BPA_AUTHORIZER with the reference's leniency
+** (parser.rs parse_source): the last statement may end with the input,
+** without its ';'. For text that is known to be complete (a file, an API
+** call), where bpa_parse would report BISCUIT_E_INCOMPLETE; other kinds
+** are BISCUIT_E_MISUSE.
+*/
+biscuit_status bpa_parse_relaxed(bdl_env *env, const char *src, size_t len,
+                                 bpa_kind kind, const bpa_options *opt,
+                                 bdl_block *out, bx_diag *diag);
 
 /*
 ** Render a parse diagnostic the way people read it:

@@ -18,8 +18,8 @@ static int arena_copy(bpa_ctx *ctx, const void *p, size_t n, size_t size,
   *out = bx_arena_dup(&ctx->env->arena, p, n * size);
   if (*out)
     return 0;
-  return bpa_fail_status(ctx, at, ctx->env->arena.over_cap ? BISCUIT_E_LIMIT
-                                                           : BISCUIT_E_NOMEM);
+  return bpa_fail_status(
+      ctx, at, ctx->env->arena.over_cap ? BISCUIT_E_LIMIT : BISCUIT_E_NOMEM);
 }
 
 static int grow(bpa_ctx *ctx, void **arr, size_t *cap, size_t n, size_t size,
@@ -41,8 +41,8 @@ int bpa_pred(bpa_ctx *ctx, bpa_tok name, uint32_t start, bpa_loc loc,
 
 /* Intern the name and move the terms off the term stack. */
 static int take_pred(bpa_ctx *ctx, const bpa_predv *p, bdl_pred *out) {
-  out->name = bdl_symtab_intern(ctx->env->syms, ctx->src + p->name.off,
-                                p->name.len);
+  out->name =
+      bdl_symtab_intern(ctx->env->syms, ctx->src + p->name.off, p->name.len);
   if (out->name == BDL_NOSYM)
     return bpa_fail_status(ctx, p->loc.start, BISCUIT_E_NOMEM);
   out->n_terms = p->n;
@@ -95,8 +95,8 @@ int bpa_body_expr(bpa_ctx *ctx, uint32_t start, bpa_loc loc) {
     return -1;
   e = &ctx->exprs[ctx->n_exprs];
   e->n_ops = (uint32_t)(ctx->n_ops - start);
-  if (arena_copy(ctx, ctx->ops + start, e->n_ops, sizeof *ctx->ops,
-                 loc.start, (void **)&e->ops))
+  if (arena_copy(ctx, ctx->ops + start, e->n_ops, sizeof *ctx->ops, loc.start,
+                 (void **)&e->ops))
     return -1;
   ctx->n_ops = start;
   ctx->n_exprs++;
@@ -125,8 +125,7 @@ int bpa_body(bpa_ctx *ctx, bdl_rule *out) {
 static bool bound_in_body(const bdl_rule *r, uint32_t var) {
   for (uint32_t i = 0; i < r->n_body; i++)
     for (uint32_t j = 0; j < r->body[i].n_terms; j++)
-      if (r->body[i].terms[j].kind == BDL_VAR &&
-          r->body[i].terms[j].id == var)
+      if (r->body[i].terms[j].kind == BDL_VAR && r->body[i].terms[j].id == var)
         return true;
   return false;
 }
@@ -252,7 +251,8 @@ int bpa_scope_name(bpa_ctx *ctx, bpa_tok name, bpa_loc loc) {
     return push_scope(ctx, BDL_SCOPE_PREVIOUS, 0, loc.start);
   return bpa_error_at(ctx, loc.start, BISCUIT_E_PARSE,
                       "unknown scope '%.*s': expected authority, previous "
-                      "or a public key", (int)name.len, s);
+                      "or a public key",
+                      (int)name.len, s);
 }
 
 /* Keys are interned as "<alg>/<lowercase hex>" into env->keys. */

@@ -46,9 +46,7 @@ int bpa_term_int(bpa_ctx *ctx, uint64_t v, bool neg, bpa_loc loc,
   if (v > lim)
     return bpa_error_at(ctx, loc.start, BISCUIT_E_PARSE,
                         "integer out of range (64-bit signed)");
-  *out = bdl_int(!neg ? (int64_t)v
-                 : v == lim ? INT64_MIN
-                            : -(int64_t)v);
+  *out = bdl_int(!neg ? (int64_t)v : v == lim ? INT64_MIN : -(int64_t)v);
   return 0;
 }
 
@@ -82,22 +80,23 @@ int bpa_term_pending(bpa_ctx *ctx, bpa_tok s, bdl_term *out) {
   return 0;
 }
 
-bool bpa_is_pending(const bdl_term *t) {
+static bool is_pending(const bdl_term *t) {
   return t->kind == BDL_STR && t->id == BDL_NOSYM;
 }
 
 /* The bytes of a string term, pending or interned. */
 static const char *str_bytes(const bpa_ctx *ctx, const bdl_term *t,
                              size_t *len) {
-  if (bpa_is_pending(t)) {
+  if (is_pending(t)) {
     *len = (size_t)(t->v.date & 0xffffffffu);
     return pooled(ctx, (uint32_t)(t->v.date >> 32));
   }
   return bdl_symtab_str(ctx->env->syms, t->id, len);
 }
 
-int bpa_resolve(bpa_ctx *ctx, bdl_term *t, uint32_t loc) {
-  if (!bpa_is_pending(t))
+/* Intern a pending string term in place. */
+static int resolve(bpa_ctx *ctx, bdl_term *t, uint32_t loc) {
+  if (!is_pending(t))
     return 0;
   size_t n;
   const char *s = str_bytes(ctx, t, &n);
@@ -108,8 +107,8 @@ int bpa_resolve(bpa_ctx *ctx, bdl_term *t, uint32_t loc) {
 /* Variable names are interned like strings (the reference does: `$0`
    adds the symbol "0"). */
 int bpa_term_var(bpa_ctx *ctx, bpa_tok name, bdl_term *out) {
-  uint32_t id = bdl_symtab_intern(ctx->env->syms, ctx->src + name.off,
-                                  name.len);
+  uint32_t id =
+      bdl_symtab_intern(ctx->env->syms, ctx->src + name.off, name.len);
   if (id == BDL_NOSYM)
     return bpa_fail_status(ctx, name.off, BISCUIT_E_NOMEM);
   *out = bdl_var(id);
@@ -178,7 +177,8 @@ int bpa_term_param(bpa_ctx *ctx, bpa_tok name, bpa_loc loc, bool key,
       if (key && out->kind != BDL_INT && out->kind != BDL_STR)
         return bpa_error_at(ctx, loc.start, BISCUIT_E_PARSE,
                             "map keys must be integers or strings, but "
-                            "parameter {%.*s} is not", (int)name.len, s);
+                            "parameter {%.*s} is not",
+                            (int)name.len, s);
       return 0;
     }
   }
@@ -190,25 +190,23 @@ int bpa_term_param(bpa_ctx *ctx, bpa_tok name, bpa_loc loc, bool key,
 }
 
 int bpa_empty(bpa_ctx *ctx, bdl_kind kind, bpa_loc loc, bdl_term *out) {
-  biscuit_status st = kind == BDL_SET     ? bdl_make_set(ctx->env, NULL, 0, out)
-                      : kind == BDL_ARRAY ? bdl_make_array(ctx->env, NULL, 0,
-                                                           out)
-                                          : bdl_make_map(ctx->env, NULL, 0,
-                                                         out);
+  biscuit_status st = kind == BDL_SET ? bdl_make_set(ctx->env, NULL, 0, out)
+                      : kind == BDL_ARRAY
+                          ? bdl_make_array(ctx->env, NULL, 0, out)
+                          : bdl_make_map(ctx->env, NULL, 0, out);
   return st ? bpa_fail_status(ctx, loc.start, st) : 0;
 }
 
 /* ------------------------------------------------------------ collections */
 
-static const char *const kind_names[] = {"variable", "integer", "string",
-                                         "date",     "bytes",   "bool",
-                                         "set",      "null",    "array",
-                                         "map"};
+static const char *const kind_names[] = {
+    "variable", "integer", "string", "date",  "bytes",
+    "bool",     "set",     "null",   "array", "map"};
 
 /* Collections are capped (perf-and-threats.md B4) and never hold
    variables (spec "Terminology"). */
-static int check_items(bpa_ctx *ctx, uint32_t start, size_t step,
-                       bpa_loc loc, const char *what) {
+static int check_items(bpa_ctx *ctx, uint32_t start, size_t step, bpa_loc loc,
+                       const char *what) {
   size_t n = (ctx->n_terms - start) / step;
   if (n > BPA_MAX_ELEMS)
     return bpa_error_at(ctx, loc.start, BISCUIT_E_PARSE,
@@ -225,10 +223,10 @@ int bpa_array(bpa_ctx *ctx, uint32_t start, bpa_loc loc, bdl_term *out) {
   if (check_items(ctx, start, 1, loc, "arrays"))
     return -1;
   for (size_t i = start; i < ctx->n_terms; i++)
-    if (bpa_resolve(ctx, &ctx->terms[i], ctx->term_loc[i]))
+    if (resolve(ctx, &ctx->terms[i], ctx->term_loc[i]))
       return -1;
-  biscuit_status st = bdl_make_array(ctx->env, ctx->terms + start,
-                                     ctx->n_terms - start, out);
+  biscuit_status st =
+      bdl_make_array(ctx->env, ctx->terms + start, ctx->n_terms - start, out);
   ctx->n_terms = start;
   return st ? bpa_fail_status(ctx, loc.start, st) : 0;
 }
@@ -274,7 +272,7 @@ int bpa_set(bpa_ctx *ctx, uint32_t start, bpa_loc loc, bdl_term *out) {
     sort_ctx = ctx;
     qsort(t, n, sizeof *t, cmp_str_terms);
     for (size_t i = 0; i < n; i++)
-      if (bpa_resolve(ctx, &t[i], loc.start))
+      if (resolve(ctx, &t[i], loc.start))
         return -1;
   }
   biscuit_status st = bdl_make_set(ctx->env, t, n, out);
@@ -326,8 +324,8 @@ int bpa_map(bpa_ctx *ctx, uint32_t start, bpa_loc loc, bdl_term *out) {
       continue; /* superseded by a later entry */
     kv[2 * k] = kv[2 * i];
     kv[2 * k + 1] = kv[2 * i + 1];
-    if (bpa_resolve(ctx, &kv[2 * k], loc.start) ||
-        bpa_resolve(ctx, &kv[2 * k + 1], loc.start))
+    if (resolve(ctx, &kv[2 * k], loc.start) ||
+        resolve(ctx, &kv[2 * k + 1], loc.start))
       return -1;
     k++;
   }

@@ -116,8 +116,8 @@ static biscuit_status load_block(btk_authorizer *a, const btk_token *t,
   return bdl_world_add_block(a->world, i, &a->blocks[i], signer, d);
 }
 
-biscuit_status btk_authorizer_add_token(btk_authorizer *a,
-                                        const btk_token *t, bx_diag *d) {
+biscuit_status btk_authorizer_add_token(btk_authorizer *a, const btk_token *t,
+                                        bx_diag *d) {
   biscuit_status st = loadable(a, d);
   if (st != BISCUIT_OK)
     return st;
@@ -148,7 +148,7 @@ biscuit_status btk_authorizer_add_code(btk_authorizer *a, const char *src,
   biscuit_status st = loadable(a, d);
   if (st != BISCUIT_OK)
     return st;
-  return bpa_parse(a->env, src, len, BPA_AUTHORIZER, opt, &a->added, d);
+  return bpa_parse_relaxed(a->env, src, len, BPA_AUTHORIZER, opt, &a->added, d);
 }
 
 /* The reference's AuthorizerBuilder::time(): the fact time(<now>). */
@@ -212,8 +212,8 @@ static biscuit_status ensure_registered(btk_authorizer *a, bx_diag *d) {
   st = combine(a, &a->combined);
   if (st != BISCUIT_OK)
     return bx_fail(d, st, "NoMemory", "out of memory");
-  st = bdl_world_add_block(a->world, BDL_AUTHORIZER_ID, &a->combined,
-                           BDL_NOSYM, d);
+  st = bdl_world_add_block(a->world, BDL_AUTHORIZER_ID, &a->combined, BDL_NOSYM,
+                           d);
   if (st != BISCUIT_OK) {
     bdl_block_free(&a->combined);
     return st;
@@ -322,8 +322,8 @@ static biscuit_status run_query(btk_authorizer *a, const bdl_rule *rule,
                                 bool all, char **out, bx_diag *d) {
   struct qfacts q = {a->env, NULL, 0, 0};
   a->ext.name[0] = a->ext.msg[0] = '\0';
-  biscuit_status st = bdl_world_query(a->world, rule, all, &a->limits,
-                                      collect, &q, d);
+  biscuit_status st =
+      bdl_world_query(a->world, rule, all, &a->limits, collect, &q, d);
   if (st == BISCUIT_E_NOMEM)
     bx_fail(d, st, "NoMemory", "out of memory");
   if (st == BISCUIT_OK) {

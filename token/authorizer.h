@@ -24,7 +24,7 @@
 /* ------------------------------------------------------------- policies */
 
 typedef struct btk_policy {
-  bdl_env *env;   /* owned; frozen once parsed */
+  bdl_env *env;    /* owned; frozen once parsed */
   bdl_block block; /* facts, rules, checks, policies, scopes */
 } btk_policy;
 
@@ -48,7 +48,7 @@ char *btk_policy_source(const btk_policy *p);
 typedef struct btk_extern {
   biscuit_extern_fn fn; /* NULL: every extern function is undefined */
   void *ud;
-  char name[128];       /* the last failing call */
+  char name[128]; /* the last failing call */
   char msg[384];
 } btk_extern;
 
@@ -66,9 +66,9 @@ typedef struct btk_authorizer {
   bdl_block *blocks;        /* the token's blocks, translated into env */
   uint32_t n_blocks;
   bool has_token;
-  bdl_block added;    /* add_code / add_time, in env */
-  bdl_block combined; /* policy then added: the world's authorizer block */
-  bool registered;    /* combined is in the world: no more loading */
+  bdl_block added;       /* add_code / add_time, in env */
+  bdl_block combined;    /* policy then added: the world's authorizer block */
+  bool registered;       /* combined is in the world: no more loading */
   biscuit_status broken; /* a failed load left the world partial */
   bx_diag broken_diag;
   bdl_limits limits;
@@ -81,8 +81,8 @@ btk_authorizer *btk_authorizer_new(const btk_policy *policy);
 void btk_authorizer_free(btk_authorizer *a);
 
 /* Load a verified token's blocks (once). */
-biscuit_status btk_authorizer_add_token(btk_authorizer *a,
-                                        const btk_token *t, bx_diag *d);
+biscuit_status btk_authorizer_add_token(btk_authorizer *a, const btk_token *t,
+                                        bx_diag *d);
 /* Parse request code (BPA_AUTHORIZER) into the request's block. */
 biscuit_status btk_authorizer_add_code(btk_authorizer *a, const char *src,
                                        size_t len, const bpa_options *opt,

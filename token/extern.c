@@ -22,8 +22,8 @@
 #define BTK_EXTERN_MAX_TEXT ((size_t)256 * 1024)
 
 /* Remember the failing call for the error object, and report it. */
-static biscuit_status failed(btk_extern *x, const char *name,
-                             const char *msg, bx_diag *d) {
+static biscuit_status failed(btk_extern *x, const char *name, const char *msg,
+                             bx_diag *d) {
   if (x) {
     snprintf(x->name, sizeof x->name, "%s", name);
     snprintf(x->msg, sizeof x->msg, "%s", msg);
@@ -32,8 +32,7 @@ static biscuit_status failed(btk_extern *x, const char *name,
 }
 
 /* The expression machine reports BISCUIT_E_MISUSE as UndefinedExtern. */
-static biscuit_status undefined(btk_extern *x, const char *name,
-                                bx_diag *d) {
+static biscuit_status undefined(btk_extern *x, const char *name, bx_diag *d) {
   if (x) {
     snprintf(x->name, sizeof x->name, "%s", name);
     x->msg[0] = '\0';
@@ -56,8 +55,8 @@ static char *term_text(const bdl_env *env, const bdl_term *t) {
 ** read as the argument of a fact named `query` (a default symbol, so
 ** nothing new is interned for the wrapper). Exactly one ground term.
 */
-static biscuit_status parse_term(bdl_env *env, const char *text,
-                                 bdl_term *out, bx_diag *d) {
+static biscuit_status parse_term(bdl_env *env, const char *text, bdl_term *out,
+                                 bx_diag *d) {
   size_t n = strlen(text);
   if (n > BTK_EXTERN_MAX_TEXT)
     return bx_fail(d, BISCUIT_E_LIMIT, "TooLarge", "result too long");

@@ -36,7 +36,7 @@ biscuit_status btk_policy_parse(btk_policy *p, const char *src, size_t len,
                                 const bpa_options *opt, bx_diag *d) {
   if (!p)
     return bx_fail(d, BISCUIT_E_MISUSE, "Misuse", "no policy set");
-  return bpa_parse(p->env, src, len, BPA_AUTHORIZER, opt, &p->block, d);
+  return bpa_parse_relaxed(p->env, src, len, BPA_AUTHORIZER, opt, &p->block, d);
 }
 
 char *btk_policy_source(const btk_policy *p) {

@@ -18,6 +18,7 @@ uint64_t bx_hash_bytes(const void *p, size_t n, uint64_t seed) {
     n -= 8;
   }
   uint64_t w = 0;
-  memcpy(&w, s, n);
+  if (n)
+    memcpy(&w, s, n);
   return bx_hash_mix(h, w ^ ((uint64_t)n << 56));
 }

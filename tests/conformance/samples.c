@@ -124,8 +124,7 @@ static void expect_json(const json_t *want, const json_t *got,
   free(g);
 }
 
-static void expect_text(const char *want, const char *got,
-                        const char *what) {
+static void expect_text(const char *want, const char *got, const char *what) {
   int ok = want && got && strcmp(want, got) == 0;
   char detail[8192];
   snprintf(detail, sizeof detail, "  want: %s\n  got:  %s",
@@ -224,19 +223,18 @@ static void check_block(const biscuit_token *t, size_t i, const json_t *b) {
   char detail[64];
   snprintf(detail, sizeof detail, "  want: %lld\n  got:  %u", (long long)v,
            biscuit_token_block_version(t, i));
-  expect((json_int_t)biscuit_token_block_version(t, i) == v,
-         "block version", detail);
+  expect((json_int_t)biscuit_token_block_version(t, i) == v, "block version",
+         detail);
 }
 
 static void check_blocks(const biscuit_token *t, const json_t *blocks) {
   char detail[64];
   snprintf(detail, sizeof detail, "  want: %zu\n  got:  %zu",
            json_array_size(blocks), biscuit_token_block_count(t));
-  expect(json_array_size(blocks) == biscuit_token_block_count(t),
-         "block count", detail);
-  for (size_t i = 0; i < json_array_size(blocks) &&
-                     i < biscuit_token_block_count(t);
-       i++)
+  expect(json_array_size(blocks) == biscuit_token_block_count(t), "block count",
+         detail);
+  for (size_t i = 0;
+       i < json_array_size(blocks) && i < biscuit_token_block_count(t); i++)
     check_block(t, i, json_array_get(blocks, i));
 }
 
@@ -356,8 +354,7 @@ static void validation(const biscuit_token *t, const char *file,
 static const json_t *format_error(const json_t *tc) {
   const char *name;
   json_t *v;
-  json_object_foreach(json_object_get((json_t *)tc, "validations"), name,
-                      v) {
+  json_object_foreach(json_object_get((json_t *)tc, "validations"), name, v) {
     json_t *err = json_object_get(json_object_get(v, "result"), "Err");
     if (json_object_get(err, "Format"))
       return err;
@@ -366,8 +363,8 @@ static const json_t *format_error(const json_t *tc) {
 }
 
 static biscuit_status decode(const char *dir, const char *file,
-                             const biscuit_public_key *root,
-                             biscuit_token **t, biscuit_error **e) {
+                             const biscuit_public_key *root, biscuit_token **t,
+                             biscuit_error **e) {
   char path[2200];
   snprintf(path, sizeof path, "%s/%s", dir, file);
   size_t len = 0;
@@ -376,8 +373,8 @@ static biscuit_status decode(const char *dir, const char *file,
     fail("cannot read the token file", path);
     return BISCUIT_E_MISUSE;
   }
-  biscuit_status st = biscuit_token_from_bytes((const uint8_t *)bytes, len,
-                                               root, NULL, t, e);
+  biscuit_status st =
+      biscuit_token_from_bytes((const uint8_t *)bytes, len, root, NULL, t, e);
   free(bytes);
   return st;
 }
@@ -406,20 +403,19 @@ static void run_sample(const char *dir, const biscuit_public_key *root,
 }
 
 static biscuit_public_key *root_key(const json_t *root) {
-  const char *text = json_string_value(json_object_get(root,
-                                                       "root_public_key"));
+  const char *text =
+      json_string_value(json_object_get(root, "root_public_key"));
   biscuit_public_key *pk = NULL;
   if (!text)
     return NULL;
   char typed[200];
-  snprintf(typed, sizeof typed, "%s%s",
-           strchr(text, '/') ? "" : "ed25519/", text);
+  snprintf(typed, sizeof typed, "%s%s", strchr(text, '/') ? "" : "ed25519/",
+           text);
   biscuit_public_key_from_text(BISCUIT_ED25519, typed, &pk, NULL);
   return pk;
 }
 
-static void run_all(const char *path, const json_t *root,
-                    const char *only) {
+static void run_all(const char *path, const json_t *root, const char *only) {
   char dir[1024];
   snprintf(dir, sizeof dir, "%s", path);
   char *slash = strrchr(dir, '/');

@@ -19,6 +19,9 @@
 **                   block ids joined by ',' with "authorizer" for the
 **                   authorizer, e.g. "0,authorizer: f(1)".
 **   %%query         the produced facts, printed, sorted, deduplicated.
+**   %%print         bdl_print_authorizer's text for the authorizer (the
+**                   reference's dump_code), leading and trailing blank
+**                   lines aside.
 */
 #include <string.h>
 
@@ -118,6 +121,21 @@ static bool check_parse(run *r) {
   }
   rt_lines_free(&err);
   return parsed && !r->c->has_expect_error;
+}
+
+/* The authorizer printed back, as the reference's dump_code would. */
+static void check_print(run *r) {
+  bx_buf b;
+  bx_buf_init(&b, 0);
+  bdl_print_authorizer(&b, r->env, &r->blocks[r->c->n_blocks]);
+  rt_lines got = {0};
+  rt_lines_split(&got, b.data ? b.data : "", b.len);
+  while (got.n > 0 && got.v[got.n - 1][0] == '\0')
+    bx_free(got.v[--got.n]);
+  if (b.failed || !rt_lines_eq(&r->c->print, &got))
+    report(r, "print", &r->c->print, &got);
+  rt_lines_free(&got);
+  bx_buf_free(&b);
 }
 
 /* ---------------------------------------------------------- authorizing */
@@ -317,11 +335,15 @@ bool rt_case_run(const rt_file *f, const rt_case *c) {
   run r;
   if (!setup(&r, f, c)) {
     report_msg(&r, "setup", "out of memory");
-  } else if (check_parse(&r) && authorize(&r)) {
-    if (c->has_world)
-      check_world(&r);
-    for (size_t i = 0; i < c->n_queries; i++)
-      check_query(&r, i);
+  } else if (check_parse(&r)) {
+    if (c->has_print)
+      check_print(&r);
+    if (authorize(&r)) {
+      if (c->has_world)
+        check_world(&r);
+      for (size_t i = 0; i < c->n_queries; i++)
+        check_query(&r, i);
+    }
   }
   teardown(&r);
   if (!r.failed)

@@ -54,9 +54,9 @@ typedef struct rt_case {
   size_t n_blocks;
   char *authorizer; /* NULL when there is no %%authorizer */
   size_t auth_len;
-  bool has_expect, has_expect_error, has_world;
+  bool has_expect, has_expect_error, has_world, has_print;
   biscuit_status error_status; /* %%expect-error incomplete|parse, or OK */
-  rt_lines expect, expect_error, world;
+  rt_lines expect, expect_error, world, print;
   rt_query *queries;
   size_t n_queries;
   bdl_limits limits;

@@ -12,14 +12,15 @@
 **   %%expect-error [incomplete|parse]  an exact rendered parse error;
 **                                 the word also checks the status
 **   %%world                       "origin: fact" lines, sorted
+**   %%print                       the authorizer as printed back
 **   %%query <rule>                facts the rule produces, sorted
 **   %%query-all <rule>            same, trusting every block by default
 **
 ** Datalog sections keep their lines verbatim. In the other sections,
 ** blank lines and lines starting with '#' are skipped and trailing
-** blanks are trimmed (%%expect-error keeps every line but trailing
-** blank ones). Before the first %%name only blank and '#' lines may
-** appear.
+** blanks are trimmed (%%expect-error and %%print keep every line but
+** leading and trailing blank ones). Before the first %%name only blank
+** and '#' lines may appear.
 */
 #include <errno.h>
 #include <stdlib.h>
@@ -233,6 +234,8 @@ static bool header(loader *ld, char *line) {
     return expect_error(ld, arg);
   if (!strcmp(word, "world"))
     return start_lines(ld, &c->world, &c->has_world, S_LINES);
+  if (!strcmp(word, "print"))
+    return start_lines(ld, &c->print, &c->has_print, S_ERROR_LINES);
   if (!strcmp(word, "query") || !strcmp(word, "query-all"))
     return new_query(ld, arg, word[5] == '-');
   return fail(ld, "unknown section %%", word);
@@ -325,6 +328,7 @@ static void case_free(rt_case *c) {
   rt_lines_free(&c->expect);
   rt_lines_free(&c->expect_error);
   rt_lines_free(&c->world);
+  rt_lines_free(&c->print);
 }
 
 void rt_file_free(rt_file *f) {

@@ -5,9 +5,11 @@
 ** built by hand as op arrays (reverse Polish), so this file does not
 ** depend on the parser; the sample texts are in tests/unit/expr_samples.c.
 */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "datalog/datalog.h"
 #include "datalog/expr.h"
@@ -894,6 +896,13 @@ static double timing_bound(void) {
   return 100.0;
 }
 
+/* CPU time of this thread: other processes on a busy host do not count. */
+static uint64_t cpu_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 /* `$time <= 2030-01-01T00:00:00Z` must cost well under 100 ns. */
 static void test_speed(void) {
   bind("a", bdl_int(1));
@@ -906,11 +915,11 @@ static void test_speed(void) {
   enum { N = 400000 };
   double ns = 1e9;
   for (int round = 0; round < 5; round++) { /* best of 5: a busy host */
-    uint64_t t0 = bdl_now_ns();
+    uint64_t t0 = cpu_ns();
     for (int i = 0; i < N; i++)
       bad +=
           bdl_expr_eval(&C, &e, g_ids, g_vals, g_nvars, &r, &D) != BISCUIT_OK;
-    double t = (double)(bdl_now_ns() - t0) / N;
+    double t = (double)(cpu_ns() - t0) / N;
     ns = t < ns ? t : ns;
   }
   printf("$time <= date: %.1f ns per evaluation\n", ns);

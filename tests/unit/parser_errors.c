@@ -27,8 +27,7 @@ typedef struct error_case {
 
 static const error_case cases[] = {
     /* syntax */
-    {BPA_CHECK, "check if right($0, )", P, 1, 20,
-     "expected a term after ','"},
+    {BPA_CHECK, "check if right($0, )", P, 1, 20, "expected a term after ','"},
     {BPA_CHECK, "check if a(1))", P, 1, 14, "unexpected ')'"},
     {BPA_CHECK, "check if a(1) and b(2)", P, 1, 15, "unexpected 'and'"},
     {BPA_CHECK, "check if 1 < 2 < 3", P, 1, 16,
@@ -41,8 +40,7 @@ static const error_case cases[] = {
      "expected a predicate or an expression after '<-'"},
     {BPA_FACT, "f(\"a\" \"b\")", P, 1, 7,
      "unexpected '\"b\"', expected ',' or ')'"},
-    {BPA_BLOCK, "f(1) g(2);", P, 1, 6,
-     "unexpected 'g', expected '<-' or ';'"},
+    {BPA_BLOCK, "f(1) g(2);", P, 1, 6, "unexpected 'g', expected '<-' or ';'"},
     {BPA_BLOCK, "f(1);;", P, 1, 6, "unexpected ';'"},
     {BPA_BLOCK, "f(1);\n  check if g(\n  1,,2);", P, 3, 5,
      "expected a term after ','"},
@@ -79,10 +77,8 @@ static const error_case cases[] = {
      "integer out of range (64-bit signed)"},
     {BPA_CHECK, "check if 99999999999999999999999 > 1", P, 1, 10,
      "integer out of range (64-bit signed)"},
-    {BPA_FACT, "d(2019-13-01T00:00:00Z)", P, 1, 3,
-     "invalid date: no such day"},
-    {BPA_FACT, "d(2019-02-29T00:00:00Z)", P, 1, 3,
-     "invalid date: no such day"},
+    {BPA_FACT, "d(2019-13-01T00:00:00Z)", P, 1, 3, "invalid date: no such day"},
+    {BPA_FACT, "d(2019-02-29T00:00:00Z)", P, 1, 3, "invalid date: no such day"},
     {BPA_FACT, "d(2019-01-01T24:00:00Z)", P, 1, 3,
      "invalid date: time of day out of range"},
     {BPA_FACT, "d(2019-01-01T00:00:00+24:00)", P, 1, 3,
@@ -108,8 +104,7 @@ static const error_case cases[] = {
     {BPA_CHECK, "check if {x} == 1", P, 1, 10, "unbound parameter {x}"},
     {BPA_CHECK, "check if {1, \"a\"}", P, 1, 14,
      "set elements must all have the same type (integer, then string)"},
-    {BPA_CHECK, "check if {{1}}", P, 1, 11,
-     "sets cannot contain other sets"},
+    {BPA_CHECK, "check if {{1}}", P, 1, 11, "sets cannot contain other sets"},
     {BPA_CHECK, "check if {1, $x}", P, 1, 14,
      "variables are not allowed in sets"},
     {BPA_CHECK, "check if [1, $x]", P, 1, 14,
@@ -121,8 +116,8 @@ static const error_case cases[] = {
     {BPA_FACT, "f()", P, 1, 3, "a fact needs at least one term"},
     {BPA_CHECK, "check if f()", P, 1, 12,
      "a predicate needs at least one term"},
-    {BPA_RULE, "right($0, $test) <- resource($0), operation(\"read\")", P,
-     1, 11, "variable $test is not bound by any predicate of the rule body"},
+    {BPA_RULE, "right($0, $test) <- resource($0), operation(\"read\")", P, 1,
+     11, "variable $test is not bound by any predicate of the rule body"},
     {BPA_RULE, "r(1) <- f($y), $x > $z", P, 1, 1,
      "variables $x, $z are not bound by any predicate of the rule body"},
     {BPA_BLOCK, "allow if true;", P, 1, 1,
@@ -145,8 +140,9 @@ static const error_case cases[] = {
      "key"},
     {BPA_CHECK, "check if true or\n", I, 1, 17,
      "expected a predicate or an expression after 'or'"},
-    {BPA_BLOCK, "f(1)", I, 1, 5, "unexpected end of input, expected '<-' or "
-                                 "';'"},
+    {BPA_BLOCK, "f(1)", I, 1, 5,
+     "unexpected end of input, expected '<-' or "
+     "';'"},
     {BPA_BLOCK, "f(1);\ncheck if true", I, 2, 14, "unexpected end of input"},
     {BPA_AUTHORIZER, "allow if true\n// more to come\n", I, 1, 14,
      "unexpected end of input"},
@@ -154,8 +150,9 @@ static const error_case cases[] = {
      "expected a predicate or an expression after '<-'"},
     {BPA_RULE, "r($x)", I, 1, 6, "unexpected end of input, expected '<-'"},
     /* the wrong statement for the kind */
-    {BPA_FACT, "check if true", P, 1, 1, "unexpected 'check if', expected a "
-                                         "name"},
+    {BPA_FACT, "check if true", P, 1, 1,
+     "unexpected 'check if', expected a "
+     "name"},
     {BPA_RULE, "f(1);", P, 1, 5, "unexpected ';', expected '<-'"},
 };
 
@@ -167,18 +164,17 @@ static void test_cases(void) {
     bdl_block b;
     bx_diag d;
     bdl_block_init(&b);
-    biscuit_status st = bpa_parse(env, c->src, strlen(c->src), c->kind,
-                                  NULL, &b, &d);
+    biscuit_status st =
+        bpa_parse(env, c->src, strlen(c->src), c->kind, NULL, &b, &d);
     if (st != c->st || d.line != c->line || d.column != c->column ||
         strcmp(d.msg, c->msg) != 0)
-      fprintf(stderr, "case %zu \"%s\": got %d %u:%u \"%s\"\n", i, c->src,
-              st, d.line, d.column, d.msg);
+      fprintf(stderr, "case %zu \"%s\": got %d %u:%u \"%s\"\n", i, c->src, st,
+              d.line, d.column, d.msg);
     CHECK(st == c->st);
     CHECK(d.status == c->st);
     CHECK(d.line == c->line && d.column == c->column);
     CHECK_STR(d.msg, c->msg);
-    CHECK(b.n_facts + b.n_rules + b.n_checks + b.n_policies + b.n_scopes ==
-          0);
+    CHECK(b.n_facts + b.n_rules + b.n_checks + b.n_policies + b.n_scopes == 0);
     bdl_block_free(&b);
   }
 }
@@ -292,8 +288,7 @@ static void test_atomic(void) {
   CHECK(b.n_facts == 2);
   bdl_block_free(&b);
   /* bad arguments */
-  CHECK(bpa_parse(NULL, "f(1)", 4, BPA_FACT, NULL, &b, &d) ==
-        BISCUIT_E_MISUSE);
+  CHECK(bpa_parse(NULL, "f(1)", 4, BPA_FACT, NULL, &b, &d) == BISCUIT_E_MISUSE);
   CHECK(bpa_parse(env, NULL, 4, BPA_FACT, NULL, &b, &d) == BISCUIT_E_MISUSE);
   CHECK(bpa_parse(env, "f(1)", 4, (bpa_kind)99, NULL, &b, &d) ==
         BISCUIT_E_MISUSE);
@@ -330,7 +325,8 @@ static void test_format(void) {
                "  f(\"\xc3\xa9\") g\n"
                "         ^\n");
   bx_free(s);
-  char *line = repeat("check if 1", " + 1", 60, " + @ + 1 + 1 + 1 + 1 + 1 "
+  char *line = repeat("check if 1", " + 1", 60,
+                      " + @ + 1 + 1 + 1 + 1 + 1 "
                       "+ 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 +"
                       " 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1");
   s = render("long", line, BPA_CHECK);
@@ -418,8 +414,8 @@ static void mangle(const char *code, bpa_kind k) {
   for (size_t i = 0; i <= n; i++) {
     bx_diag d;
     biscuit_status st = parse_buf(k, code, i, NULL, &d);
-    bad += st != BISCUIT_OK && st != BISCUIT_E_PARSE &&
-           st != BISCUIT_E_INCOMPLETE;
+    bad +=
+        st != BISCUIT_OK && st != BISCUIT_E_PARSE && st != BISCUIT_E_INCOMPLETE;
     for (size_t j = 0; i < n && j < sizeof subst; j++) {
       memcpy(m, code, n + 1);
       m[i] = subst[j];
@@ -435,16 +431,16 @@ static void mangle(const char *code, bpa_kind k) {
 
 static void test_mangled_samples(void) {
   json_error_t err;
-  json_t *root = json_load_file(
-      BISCUIT_SOURCE_DIR "/tests/data/samples/samples.json",
-      JSON_DECODE_INT_AS_REAL, &err);
+  json_t *root =
+      json_load_file(BISCUIT_SOURCE_DIR "/tests/data/samples/samples.json",
+                     JSON_DECODE_INT_AS_REAL, &err);
   CHECK(root != NULL);
   size_t ti, bi;
   json_t *tc, *b, *v;
   const char *vk;
   json_array_foreach(json_object_get(root, "testcases"), ti, tc) {
     json_array_foreach(json_object_get(tc, "token"), bi, b)
-      mangle(json_string_value(json_object_get(b, "code")), BPA_BLOCK);
+        mangle(json_string_value(json_object_get(b, "code")), BPA_BLOCK);
     json_object_foreach(json_object_get(tc, "validations"), vk, v) {
       const char *code =
           json_string_value(json_object_get(v, "authorizer_code"));

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "datalog/print.h"
+#include "datalog/print_int.h"
 #include "test.h"
 
 static bdl_env *E;
@@ -411,6 +412,11 @@ static void test_authorizer_order(void) {
   ops[0] = val(bdl_int(0));
   CHECK_STR(PR(bdl_print_authorizer(&B, E, &b)),
             "allow if 0.contains({\"write\", \"zz1\", \"zz2\"});\n");
+  /* one policy alone, as world dumps list them; symbol order otherwise */
+  CHECK_STR(PR(bdl_print_authorizer_policy(&B, E, &p)),
+            "allow if 0.contains({\"write\", \"zz1\", \"zz2\"})");
+  CHECK_STR(PR(bdl_print_policy(&B, E, &p)),
+            "allow if 0.contains({\"write\", \"zz2\", \"zz1\"})");
   bdl_block_free(&b);
 }
 

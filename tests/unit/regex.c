@@ -68,16 +68,34 @@ static const struct {
     {"(?-u)\\d", "5", 1},
     {"(?-u)\\w", "\xc3\xa9", 0},
     {"\\bfoo\\b", "a foo b", 1},
-    {"\\bfoo\\b", "\xc3\xa9" "foo", 0},
-    {"\\bfoo\\b", "\xe2\x98\x83" "foo\xe2\x98\x83", 1},
+    {"\\bfoo\\b",
+     "\xc3\xa9"
+     "foo",
+     0},
+    {"\\bfoo\\b",
+     "\xe2\x98\x83"
+     "foo\xe2\x98\x83",
+     1},
     {"\\bfoo\\b", "foo_", 0},
     {"\xc3\xa9\\b", "caf\xc3\xa9", 1},
     {"\xc3\xa9\\b", "caf\xc3\xa9s", 0},
-    {"\\B", "a\xe2\x98\x83" "a", 0},
-    {"\\B", "a\xc3\xa9" "a", 1},
+    {"\\B",
+     "a\xe2\x98\x83"
+     "a",
+     0},
+    {"\\B",
+     "a\xc3\xa9"
+     "a",
+     1},
     {"\\B", "", 1},
-    {"(?-u:\\B)", "a\xe2\x98\x83" "a", 0},
-    {"(?-u:\\B)", "a\xc3\xa9" "a", 0},
+    {"(?-u:\\B)",
+     "a\xe2\x98\x83"
+     "a",
+     0},
+    {"(?-u:\\B)",
+     "a\xc3\xa9"
+     "a",
+     0},
     {"(?m)x$\\B", "x\n", 0},
     {"[^\\W\\d]", "a", 1},
     {"[^\\W\\d]", "1", 0},
@@ -197,8 +215,7 @@ static void test_table(void) {
     int got = runs(rust_cases[k].pat, rust_cases[k].subj);
     if (got != rust_cases[k].want)
       fprintf(stderr, "case %zu: /%s/ on \"%s\": got %d, want %d\n", k,
-              rust_cases[k].pat, rust_cases[k].subj, got,
-              rust_cases[k].want);
+              rust_cases[k].pat, rust_cases[k].subj, got, rust_cases[k].want);
     CHECK(got == rust_cases[k].want);
   }
 }
@@ -239,12 +256,14 @@ static bdl_regex_status status(const char *pat) {
 
 static void test_invalid(void) {
   static const char *const bad[] = {
-      "(a)\\1", "(?=a)", "(?!a)", "(?<=a)b", "(?<!a)b", "(unclosed", "[z-a]",
-      "a{2,1}", "\\p{Foo}", "a)", "[a", "*", "(?P<a>x)(?P<a>y)",
+      "(a)\\1",           "(?=a)",     "(?!a)", "(?<=a)b",
+      "(?<!a)b",          "(unclosed", "[z-a]", "a{2,1}",
+      "\\p{Foo}",         "a)",        "[a",    "*",
+      "(?P<a>x)(?P<a>y)",
   };
   for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++)
     CHECK(status(bad[k]) == BDL_REGEX_INVALID);
-  CHECK(status_of("\xff", 1) == BDL_REGEX_INVALID);       /* not UTF-8 */
+  CHECK(status_of("\xff", 1) == BDL_REGEX_INVALID); /* not UTF-8 */
   CHECK(status_of("\xc3\xa9", 2) == BDL_REGEX_OK);
   CHECK(status_of("\xed\xa0\x80", 3) == BDL_REGEX_INVALID); /* surrogate */
   /* Valid Rust this shim cannot run exactly: fails closed. */
@@ -313,7 +332,10 @@ static void test_subjects(void) {
   CHECK(bdl_regex_match(re, NULL, 0) == 0);
   CHECK(bdl_regex_match(NULL, "a", 1) == 0);
   CHECK(bdl_regex_match(wb, "\xc3\xa9 b", 4) == 1);
-  CHECK(bdl_regex_match(wb, "\xc3\xa9" "b", 3) == 0);
+  CHECK(bdl_regex_match(wb,
+                        "\xc3\xa9"
+                        "b",
+                        3) == 0);
   bdl_regex_free(re);
   bdl_regex_free(wb);
   bdl_regex_free(NULL);

@@ -101,6 +101,19 @@ static bool same_bytes(const btk_token *t, size_t i) {
   btk_span orig = t->envelope->blocks[i].block;
   bool ok = btk_token_block_reencode(t, i, &buf, &n, &d) == BISCUIT_OK &&
             n == orig.len && memcmp(buf, orig.ptr, n) == 0;
+  if (!ok && buf) {
+    size_t k = 0;
+    while (k < n && k < orig.len && buf[k] == orig.ptr[k])
+      k++;
+    fprintf(stderr, "block %zu: %zu bytes, want %zu; first difference at "
+            "%zu\n", i, n, orig.len, k);
+    for (size_t j = k; j < n && j < k + 24; j++)
+      fprintf(stderr, "%02x%c", buf[j], j + 1 < k + 24 ? ' ' : '\n');
+    fprintf(stderr, "\n");
+    for (size_t j = k; j < orig.len && j < k + 24; j++)
+      fprintf(stderr, "%02x%c", orig.ptr[j], j + 1 < k + 24 ? ' ' : '\n');
+    fprintf(stderr, "\n");
+  }
   bx_free(buf);
   return ok;
 }
@@ -115,7 +128,8 @@ static void check_block(const char *file, const btk_token *t, size_t i,
   ok.symbols =
       same_strings(json_object_get(jb, "symbols"), b->symbols, b->n_symbols);
   ok.keys = same_keys(json_object_get(jb, "public_keys"), t, b);
-  ok.version = b->version == json_integer_value(json_object_get(jb, "version"));
+  ok.version =
+      b->version == (uint32_t)json_number_value(json_object_get(jb, "version"));
   ok.external = same_external(json_object_get(jb, "external_key"), t, b);
   ok.bytes = same_bytes(t, i);
   seen.blocks++;
@@ -205,7 +219,7 @@ static void test_samples(void) {
 
 /* A tiny protobuf writer for hand-made blocks. */
 typedef struct pbw {
-  uint8_t b[512];
+  uint8_t b[4096];
   size_t n;
 } pbw;
 

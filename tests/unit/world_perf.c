@@ -34,7 +34,8 @@ struct run {
   uint64_t work, iterations;
 };
 
-static struct run run_block(bdl_block *b, const bdl_limits *l) {
+/* One authorization of block b as the authorizer. */
+static struct run run_once(bdl_block *b, const bdl_limits *l) {
   struct run r = {0, 0, 0, 0};
   bdl_world *w = bdl_world_new(wi_env);
   CHECK(bdl_world_add_block(w, AUTH, b, BDL_NOSYM, NULL) == BISCUIT_OK);
@@ -53,6 +54,18 @@ static struct run run_block(bdl_block *b, const bdl_limits *l) {
   bdl_result_free(&res);
   bdl_world_free(w);
   return r;
+}
+
+/* The fastest of three (the machine is shared): results must agree. */
+static struct run run_block(bdl_block *b, const bdl_limits *l) {
+  struct run best = run_once(b, l);
+  for (int i = 0; i < 2; i++) {
+    struct run r = run_once(b, l);
+    CHECK(r.facts == best.facts && r.work == best.work);
+    if (r.ms < best.ms)
+      best.ms = r.ms;
+  }
+  return best;
 }
 
 /* TC on a chain of n nodes: n-1 edges, n(n-1)/2 paths, n-1 iterations. */

@@ -1,0 +1,102 @@
+# Shared by the tests/cli/*.sh scripts (sourced, not run).
+#
+# Sets BISCUIT (the command under test: $1, else $BISCUIT), HERE, SAMPLES,
+# TMP (removed on exit), ROOT_PRIV / ROOT_PUB (the samples' root key), and
+# provides the checks below. Each script ends with `finish`, which prints
+# "N passed, N failed" and exits 1 if anything failed.
+
+BISCUIT="${1:-${BISCUIT:-}}"
+if [ -z "$BISCUIT" ] || [ ! -x "$BISCUIT" ]; then
+  echo "usage: $0 path/to/biscuit (or set BISCUIT)" >&2
+  exit 2
+fi
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+SAMPLES="$HERE/../data/samples"
+TMP="$(mktemp -d)"
+trap 'rm -rf "$TMP"' EXIT
+export NO_COLOR=1
+unset VISUAL EDITOR
+ROOT_PRIV="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["root_private_key"])' "$SAMPLES/samples.json")"
+ROOT_PUB="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["root_public_key"])' "$SAMPLES/samples.json")"
+PASSED=0
+FAILED=0
+
+pass() { PASSED=$((PASSED + 1)); }
+fail() {
+  FAILED=$((FAILED + 1))
+  printf 'FAIL  %s\n' "$1"
+  [ -n "${2:-}" ] && printf '%s\n' "$2" | sed 's/^/  | /' | head -20
+  return 0
+}
+
+# Text of a file for a variable (raw outputs hold NUL bytes: dropped;
+# the bytes themselves stay in $TMP/out).
+text_of() { tr -d '\000' <"$1"; }
+
+# run CMD...: runs the command under test; sets OUT, ERR and RC.
+run() {
+  "$BISCUIT" "$@" >"$TMP/out" 2>"$TMP/err"
+  RC=$?
+  OUT="$(text_of "$TMP/out")"
+  ERR="$(text_of "$TMP/err")"
+}
+
+# Like run, with stdin from a file.
+run_in() {
+  local input="$1"
+  shift
+  "$BISCUIT" "$@" <"$input" >"$TMP/out" 2>"$TMP/err"
+  RC=$?
+  OUT="$(text_of "$TMP/out")"
+  ERR="$(text_of "$TMP/err")"
+}
+
+expect_rc() { # NAME EXPECTED
+  if [ "$RC" = "$2" ]; then pass; else
+    fail "$1: exit status $RC, expected $2" "stdout: ${OUT:0:400}
+stderr: ${ERR:0:400}"
+  fi
+}
+
+expect_contains() { # NAME HAYSTACK NEEDLE
+  case "$2" in
+    *"$3"*) pass ;;
+    *) fail "$1: expected to contain: $3" "${2:0:600}" ;;
+  esac
+}
+
+expect_not_contains() { # NAME HAYSTACK NEEDLE
+  case "$2" in
+    *"$3"*) fail "$1: must not contain: $3" "${2:0:600}" ;;
+    *) pass ;;
+  esac
+}
+
+expect_eq() { # NAME GOT EXPECTED
+  if [ "$2" = "$3" ]; then pass; else
+    fail "$1" "got:      $2
+expected: $3"
+  fi
+}
+
+# json_get JSON PYTHON-EXPR: evaluates EXPR with `j` bound to the parsed
+# JSON and prints the result as JSON ("INVALID" if it does not parse).
+json_get() {
+  python3 -c '
+import json, sys
+try:
+    j = json.loads(sys.argv[1])
+except ValueError:
+    print("INVALID"); sys.exit(0)
+try:
+    print(json.dumps(eval(sys.argv[2])))
+except Exception as e:
+    print("ERROR: %r" % e)
+' "$1" "$2"
+}
+
+finish() {
+  echo "$PASSED passed, $FAILED failed"
+  [ "$FAILED" = 0 ]
+  exit $?
+}
