@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cli.h"
+#include "cli.h"
 
 static int find_opt(const cli_cmd *cmd, const char *name, size_t len) {
   for (int i = 0; cmd->opts[i].name; i++)
@@ -26,8 +26,8 @@ static int find_opt(const cli_cmd *cmd, const char *name, size_t len) {
 static int must_find(const cli_args *a, const char *name) {
   int i = find_opt(a->cmd, name, strlen(name));
   if (i < 0) {
-    fprintf(stderr, "biscuit: internal error: no option --%s in '%s'\n",
-            name, a->cmd->name);
+    fprintf(stderr, "biscuit: internal error: no option --%s in '%s'\n", name,
+            a->cmd->name);
     abort();
   }
   return i;
@@ -58,8 +58,8 @@ static int parse_option(const cli_cmd *cmd, int argc, char **argv, int *i,
     return cli_usage(cmd->name, "option '--%s' takes no value", opt->name);
   if (opt->kind != CLI_FLAG && !value) {
     if (*i + 1 >= argc)
-      return cli_usage(cmd->name, "option '--%s' needs a value (%s)",
-                       opt->name, opt->metavar);
+      return cli_usage(cmd->name, "option '--%s' needs a value (%s)", opt->name,
+                       opt->metavar);
     value = argv[++*i];
   }
   if (opt->kind != CLI_MULTI && count_of(a, o) > 0)
@@ -71,8 +71,7 @@ static int parse_option(const cli_cmd *cmd, int argc, char **argv, int *i,
   return CLI_EXIT_OK;
 }
 
-static int parse_positional(const cli_cmd *cmd, const char *word,
-                            cli_args *a) {
+static int parse_positional(const cli_cmd *cmd, const char *word, cli_args *a) {
   if (!cmd->input)
     return cli_usage(cmd->name, "unexpected argument '%s'", word);
   if (a->input)
@@ -87,8 +86,8 @@ static int is_help(const char *w) {
 }
 
 /* Walks the words; stops at the first error (already reported). */
-static int parse_words(const cli_cmd *cmd, int argc, char **argv,
-                       cli_args *a, int *help) {
+static int parse_words(const cli_cmd *cmd, int argc, char **argv, cli_args *a,
+                       int *help) {
   int only_positional = 0;
   for (int i = 0; i < argc; i++) {
     const char *w = argv[i];
@@ -111,6 +110,8 @@ static int parse_words(const cli_cmd *cmd, int argc, char **argv,
   return CLI_EXIT_OK;
 }
 
+/* The whole command line is checked before anything runs, so a typo
+   never leaves a half-done action (a token printed, a file written). */
 int cli_args_parse(const cli_cmd *cmd, int argc, char **argv, cli_args *a,
                    int *help) {
   memset(a, 0, sizeof *a);
@@ -154,21 +155,22 @@ const char *cli_args_next(const cli_args *a, const char *name, size_t *pos) {
   return NULL;
 }
 
+/* Names the first two conflicting flags: the fix is then obvious. */
 int cli_args_exclusive(const cli_args *a, const char *const *names) {
   const char *first = NULL;
   for (size_t i = 0; names[i]; i++) {
     if (!cli_args_has(a, names[i]))
       continue;
     if (first)
-      return cli_usage(a->cmd->name, "'--%s' and '--%s' cannot be used "
-                       "together", first, names[i]);
+      return cli_usage(a->cmd->name,
+                       "'--%s' and '--%s' cannot be used together", first,
+                       names[i]);
     first = names[i];
   }
   return CLI_EXIT_OK;
 }
 
-int cli_args_requires(const cli_args *a, const char *name,
-                      const char *needed) {
+int cli_args_requires(const cli_args *a, const char *name, const char *needed) {
   if (cli_args_has(a, name) && !cli_args_has(a, needed))
     return cli_usage(a->cmd->name, "'--%s' needs '--%s'", name, needed);
   return CLI_EXIT_OK;
@@ -200,6 +202,7 @@ void cli_wrap(FILE *f, const char *text, int indent) {
   fputc('\n', f);
 }
 
+/* One option line: a long left column goes on a line of its own. */
 static void help_option(const cli_opt *o) {
   char left[64];
   if (o->kind == CLI_FLAG)
@@ -213,6 +216,7 @@ static void help_option(const cli_opt *o) {
   cli_wrap(stdout, o->help, 33);
 }
 
+/* Generated from the option table, so --help lists exactly what parses. */
 void cli_help_command(const cli_cmd *cmd) {
   printf("Usage: biscuit %s", cmd->name);
   if (cmd->input)

@@ -8,26 +8,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cli.h"
+#include "cli.h"
 
 /* Text from an argument, a file (or "-"), or an editor, in that order. */
 static int read_code(const char *text, const char *file, cli_block *b) {
-  uint8_t *buf;
-  size_t len;
   if (text) {
     b->code = cli_strdup(text);
     b->source = cli_strdup("<argument>");
   } else if (file) {
-    int st = cli_read_file(file, &buf, &len);
+    int st = cli_read_text(file, &b->code);
     if (st != CLI_EXIT_OK)
       return st;
-    if (memchr(buf, '\0', len)) {
-      free(buf);
-      cli_error("%s: not Datalog text (it holds NUL bytes)",
-                cli_input_name(file));
-      return CLI_EXIT_ERROR;
-    }
-    b->code = (char *)buf;
     b->source = cli_strdup(cli_input_name(file));
   } else {
     int st = cli_edit_text("block", &b->code);
@@ -50,13 +41,16 @@ static int add_ttl(const char *ttl, cli_block *b) {
   char *code = malloc(n);
   if (!code)
     return cli_oom();
-  snprintf(code, n, "%s\ncheck if time($time), $time <= %s;\n", b->code,
-           date);
+  snprintf(code, n, "%s\ncheck if time($time), $time <= %s;\n", b->code, date);
   free(b->code);
   b->code = code;
   return CLI_EXIT_OK;
 }
 
+/*
+** Everything a signed block needs, gathered before any key is used; a
+** failure leaves *b empty (nothing to free).
+*/
 int cli_block_read(const cli_args *a, const char *text_flag,
                    const char *file_flag, cli_block *b) {
   memset(b, 0, sizeof *b);
@@ -64,15 +58,16 @@ int cli_block_read(const cli_args *a, const char *text_flag,
   const char *file = file_flag ? cli_args_get(a, file_flag) : a->input;
   if (text && file) {
     if (file_flag)
-      return cli_usage(a->cmd->name, "'--%s' and '--%s' cannot be used "
-                       "together", text_flag, file_flag);
-    return cli_usage(a->cmd->name, "'--%s' and a file cannot be used "
-                     "together", text_flag);
+      return cli_usage(a->cmd->name,
+                       "'--%s' and '--%s' cannot be used together", text_flag,
+                       file_flag);
+    return cli_usage(a->cmd->name, "'--%s' and a file cannot be used together",
+                     text_flag);
   }
   if (file_flag && file && a->input && !strcmp(file, "-") &&
       !strcmp(a->input, "-"))
-    return cli_usage(a->cmd->name, "stdin cannot hold both the input and "
-                     "'--%s'", file_flag);
+    return cli_usage(a->cmd->name,
+                     "stdin cannot hold both the input and '--%s'", file_flag);
   int st = read_code(text, file, b);
   const char *ttl = cli_args_get(a, "add-ttl");
   if (st == CLI_EXIT_OK && ttl)

@@ -15,9 +15,9 @@
 
 #include <biscuit/biscuit.h>
 #include <stdarg.h>
-#include <stdio.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* ------------------------------------------------------------ exit status */
 
@@ -66,6 +66,7 @@ struct cli_args {
 };
 
 /* Option table entries that several commands share. */
+// clang-format off
 #define CLI_OPTS_SIGNING_KEY                                                 \
   {"private-key", CLI_VALUE, "K", "the signing private key (text)"},        \
   {"private-key-file", CLI_VALUE, "F", "read the private key from a file"}, \
@@ -83,6 +84,7 @@ struct cli_args {
    "value for {NAME}; TYPE: string (default), integer, date, bytes, "       \
    "bool, pubkey"}
 #define CLI_OPTS_END {NULL, CLI_FLAG, NULL, NULL}
+// clang-format on
 
 /* Parses argv (after the subcommand name); CLI_EXIT_OK or an exit status
    (CLI_EXIT_USAGE, or CLI_EXIT_OK with *help set after --help). */
@@ -96,21 +98,19 @@ const char *cli_args_next(const cli_args *a, const char *name, size_t *pos);
 /* Usage error when more than one of the NULL-ended names is given. */
 int cli_args_exclusive(const cli_args *a, const char *const *names);
 /* Usage error when `name` is given without `needed`. */
-int cli_args_requires(const cli_args *a, const char *name,
-                      const char *needed);
+int cli_args_requires(const cli_args *a, const char *name, const char *needed);
 void cli_help_command(const cli_cmd *cmd);
 /* Prints text wrapped under 80 columns, continuing lines at `indent`. */
 void cli_wrap(FILE *f, const char *text, int indent);
 
 /* The command table (main.c). */
 extern const cli_cmd cli_cmd_keypair, cli_cmd_generate, cli_cmd_attenuate,
-    cli_cmd_seal, cli_cmd_inspect, cli_cmd_inspect_snapshot,
-    cli_cmd_tp_request, cli_cmd_tp_block, cli_cmd_tp_append;
+    cli_cmd_seal, cli_cmd_inspect, cli_cmd_inspect_snapshot, cli_cmd_tp_request,
+    cli_cmd_tp_block, cli_cmd_tp_append;
 
 /* ------------------------------------------------------------ reporting */
 
-void cli_error(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2)));
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "<what>: <the library's message>" on stderr; returns the exit status
    that fits the error's status. */
 int cli_api_error(const char *what, const biscuit_error *e);
@@ -136,14 +136,16 @@ const char *cli_sgr(int fd, const char *code);
 
 /* A file's bytes, or stdin's for "-", NUL-terminated; caller frees. */
 int cli_read_file(const char *path, uint8_t **out, size_t *len);
+/* A Datalog text file (or stdin): refused if it holds NUL bytes. */
+int cli_read_text(const char *path, char **out);
 /* A malloc'd copy of s, or NULL. */
 char *cli_strdup(const char *s);
 /* The display name of an input: "<stdin>" for "-". */
 const char *cli_input_name(const char *path);
 /* Bytes given as base64 text (whitespace around it ignored) or raw, in
    a buffer the caller frees with free(). */
-int cli_read_encoded(const char *path, int raw, const char *what,
-                     uint8_t **out, size_t *len);
+int cli_read_encoded(const char *path, int raw, const char *what, uint8_t **out,
+                     size_t *len);
 /* Base64 text (URL-safe, padding optional) of an argument value. */
 int cli_decode_text(const char *text, const char *what, uint8_t **out,
                     size_t *len);
@@ -219,29 +221,29 @@ int cli_limits(const cli_args *a, biscuit_limits *l);
 
 /* Everything `inspect` found out, for the JSON and human printers. */
 typedef struct cli_inspection {
-  biscuit_token *token;  /* NULL when the token could not be parsed  */
-  char *parse_error;     /* why not, when token is NULL              */
-  int signatures;        /* -1 not checked, 0 failed, 1 verified     */
-  char *verify_error;    /* why the signatures failed                */
-  char *root_key;        /* "ed25519/<hex>" when a key was given      */
+  biscuit_token *token; /* NULL when the token could not be parsed  */
+  char *parse_error;    /* why not, when token is NULL              */
+  int signatures;       /* -1 not checked, 0 failed, 1 verified     */
+  char *verify_error;   /* why the signatures failed                */
+  char *root_key;       /* "ed25519/<hex>" when a key was given      */
   biscuit_authorizer *authorizer; /* when authorization or a query ran */
-  int authorized;        /* 1 when authorization ran (or was refused) */
-  char *policies_json;   /* the authorizer's policies, a JSON array   */
-  biscuit_status auth_st; /* OK, DENIED or an error that aborted it   */
-  size_t policy_index;   /* the allow policy that matched             */
+  int authorized;          /* 1 when authorization ran (or was refused) */
+  char *policies_json;     /* the authorizer's policies, a JSON array   */
+  biscuit_status auth_st;  /* OK, DENIED or an error that aborted it   */
+  size_t policy_index;     /* the allow policy that matched             */
   biscuit_error *auth_err; /* the failure, when auth_st is not OK     */
   uint64_t iterations;
   uint64_t elapsed_us;
   const char *query_rule; /* the --query rule, or NULL               */
   biscuit_status query_st;
-  char *query_facts;     /* one fact a line, when query_st is OK      */
+  char *query_facts; /* one fact a line, when query_st is OK      */
   biscuit_error *query_err;
 } cli_inspection;
 
 /* What to run over a verified token. */
 typedef struct cli_auth_request {
-  const char *code;        /* authorizer Datalog, or NULL             */
-  const char *source;      /* its name in error reports               */
+  const char *code;             /* authorizer Datalog, or NULL             */
+  const char *source;           /* its name in error reports               */
   const biscuit_policy *policy; /* a policy set (from a snapshot)     */
   const biscuit_params *params;
   biscuit_limits limits;

@@ -3,7 +3,7 @@
 ** key (the token carries the next block's secret), so the token is read
 ** without verifying it; whoever authorizes it verifies it.
 */
-#include "cli/cli.h"
+#include "cli.h"
 
 static const cli_opt OPTS[] = {
     {"raw-input", CLI_FLAG, NULL, "the token is raw bytes, not base64"},
@@ -13,6 +13,7 @@ static const cli_opt OPTS[] = {
     CLI_OPTS_BLOCK_EXTRAS,
     CLI_OPTS_END};
 
+/* Datalog errors point into the block text; others name the step. */
 static int append(const biscuit_token *t, const cli_block *b, int raw) {
   biscuit_token *nt = NULL;
   biscuit_error *e = NULL;
@@ -26,6 +27,7 @@ static int append(const biscuit_token *t, const cli_block *b, int raw) {
   return st;
 }
 
+/* Token first: a bad token is reported before the editor opens. */
 static int run(const cli_args *a) {
   biscuit_token *t = NULL;
   cli_block b;
@@ -42,7 +44,11 @@ static int run(const cli_args *a) {
 }
 
 const cli_cmd cli_cmd_attenuate = {
-    "attenuate", "TOKEN|-", 1,
-    "Append a block to a token (no key needed).",
-    "The block comes from --block, --block-file, or $EDITOR.\n",
-    OPTS, run};
+    .name = "attenuate",
+    .input = "TOKEN|-",
+    .input_required = 1,
+    .summary = "Append a block to a token (no key needed).",
+    .details = "The block comes from --block, --block-file, or $EDITOR.\n",
+    .opts = OPTS,
+    .run = run,
+};

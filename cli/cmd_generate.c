@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "cli/cli.h"
+#include "cli.h"
 
 static const cli_opt OPTS[] = {
     CLI_OPTS_SIGNING_KEY,
@@ -16,6 +16,7 @@ static const cli_opt OPTS[] = {
     {"raw", CLI_FLAG, NULL, "print raw bytes instead of base64"},
     CLI_OPTS_END};
 
+/* The id is a u32 on the wire: anything else is refused, not wrapped. */
 static int root_key_id(const cli_args *a, biscuit_block_options *opt) {
   const char *v = cli_args_get(a, "root-key-id");
   if (!v)
@@ -24,13 +25,15 @@ static int root_key_id(const cli_args *a, biscuit_block_options *opt) {
   errno = 0;
   unsigned long long n = strtoull(v, &end, 10);
   if (!*v || *end || *v == '-' || errno || n > UINT32_MAX)
-    return cli_usage("generate", "--root-key-id: expected an integer from "
-                     "0 to 4294967295, not '%s'", v);
+    return cli_usage(
+        "generate",
+        "--root-key-id: expected an integer from 0 to 4294967295, not '%s'", v);
   opt->has_root_key_id = 1;
   opt->root_key_id = (uint32_t)n;
   return CLI_EXIT_OK;
 }
 
+/* Signs and prints; the token's secret bytes are wiped on the way out. */
 static int create(const biscuit_keypair *root, const cli_block *b, int raw) {
   biscuit_token *t = NULL;
   biscuit_error *e = NULL;
@@ -44,6 +47,7 @@ static int create(const biscuit_keypair *root, const cli_block *b, int raw) {
   return st;
 }
 
+/* The key first: no editor is opened for a command that cannot sign. */
 static int run(const cli_args *a) {
   biscuit_keypair *root = NULL;
   cli_block b;
@@ -62,8 +66,12 @@ static int run(const cli_args *a) {
 }
 
 const cli_cmd cli_cmd_generate = {
-    "generate", "DATALOG_FILE|-", 0,
-    "Create a token from the Datalog of its authority block.",
-    "The Datalog comes from the file, from stdin for '-', or from $EDITOR\n"
-    "when no file is given. The token prints as URL-safe base64.\n",
-    OPTS, run};
+    .name = "generate",
+    .input = "DATALOG_FILE|-",
+    .summary = "Create a token from the Datalog of its authority block.",
+    .details =
+        "The Datalog comes from the file, from stdin for '-', or from $EDITOR\n"
+        "when no file is given. The token prints as URL-safe base64.\n",
+    .opts = OPTS,
+    .run = run,
+};

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cli.h"
+#include "cli.h"
 
 static const cli_opt OPTS[] = {
     {"json", CLI_FLAG, NULL, "print one JSON object on one line"},
@@ -23,8 +23,7 @@ static const cli_opt OPTS[] = {
     {"max-iterations", CLI_VALUE, "N", "stop after N iterations (default 100)"},
     {"max-time", CLI_VALUE, "DURATION", "stop after e.g. 100ms (default 1ms)"},
     {"authorize-with", CLI_VALUE, "S", "authorize with this Datalog"},
-    {"authorize-with-file", CLI_VALUE, "F",
-     "authorize with the Datalog in F"},
+    {"authorize-with-file", CLI_VALUE, "F", "authorize with the Datalog in F"},
     {"authorize-interactive", CLI_FLAG, NULL,
      "write the authorizer in $EDITOR"},
     {"authorize-with-snapshot", CLI_VALUE, "S",
@@ -46,9 +45,26 @@ static const cli_opt OPTS[] = {
     {"dump-raw-policies-snapshot", CLI_FLAG, NULL, "write it as raw bytes"},
     CLI_OPTS_END};
 
-static const char *const AUTH_SOURCES[] = {
-    "authorize-with", "authorize-with-file", "authorize-interactive",
-    "authorize-with-snapshot", "authorize-with-snapshot-file", NULL};
+static const char *const AUTH_SOURCES[] = {"authorize-with",
+                                           "authorize-with-file",
+                                           "authorize-interactive",
+                                           "authorize-with-snapshot",
+                                           "authorize-with-snapshot-file",
+                                           NULL};
+
+/* Standard input can be read once: by the token or by one file flag. */
+static int one_stdin(const cli_args *a) {
+  static const char *const files[] = {"public-key-file", "authorize-with-file",
+                                      "authorize-with-snapshot-file", NULL};
+  int readers = !strcmp(a->input, "-");
+  for (size_t i = 0; files[i]; i++) {
+    const char *f = cli_args_get(a, files[i]);
+    readers += f && !strcmp(f, "-");
+  }
+  if (readers > 1)
+    return cli_usage("inspect", "only one input can be read from stdin ('-')");
+  return CLI_EXIT_OK;
+}
 
 /* Flags that make no sense alone or together: usage errors up front. */
 static int check_flags(const cli_args *a) {
@@ -61,20 +77,22 @@ static int check_flags(const cli_args *a) {
   int st = cli_args_exclusive(a, keys);
   if (st == CLI_EXIT_OK)
     st = cli_args_exclusive(a, AUTH_SOURCES);
-  for (size_t i = 0; st == CLI_EXIT_OK && i < sizeof needs / sizeof *needs;
-       i++)
+  for (size_t i = 0; st == CLI_EXIT_OK && i < sizeof needs / sizeof *needs; i++)
     st = cli_args_requires(a, needs[i][0], needs[i][1]);
   int authorizing = 0;
   for (size_t i = 0; AUTH_SOURCES[i]; i++)
     authorizing |= cli_args_has(a, AUTH_SOURCES[i]);
-  int keyed = cli_args_has(a, "public-key") ||
-              cli_args_has(a, "public-key-file");
+  int keyed =
+      cli_args_has(a, "public-key") || cli_args_has(a, "public-key-file");
   if (st == CLI_EXIT_OK && !keyed && (authorizing || cli_args_has(a, "query")))
-    st = cli_usage("inspect", "authorizing or querying needs the root "
-                   "public key (--public-key or --public-key-file)");
-  if (st == CLI_EXIT_OK && cli_args_has(a, "dump-snapshot-to") &&
-      !authorizing)
-    st = cli_usage("inspect", "--dump-snapshot-to needs an authorizer");
+    st = cli_usage("inspect", "authorizing or querying needs the root public "
+                              "key (--public-key or --public-key-file)");
+  if (st == CLI_EXIT_OK)
+    st = one_stdin(a);
+  if (st == CLI_EXIT_OK && !authorizing &&
+      (cli_args_has(a, "dump-snapshot-to") ||
+       cli_args_has(a, "dump-policies-snapshot-to")))
+    st = cli_usage("inspect", "dumping a snapshot needs an authorizer");
   return st;
 }
 
@@ -85,7 +103,6 @@ static int authorizer_code(const cli_args *a, char **code, char **source) {
   const char *text = cli_args_get(a, "authorize-with");
   const char *file = cli_args_get(a, "authorize-with-file");
   uint8_t *buf = NULL;
-  size_t len = 0;
   int st = CLI_EXIT_OK;
   const char *name = "<authorizer>";
   if (text) {
@@ -93,10 +110,7 @@ static int authorizer_code(const cli_args *a, char **code, char **source) {
     if (!buf)
       return cli_oom();
   } else if (file) {
-    if (!strcmp(file, "-") && !strcmp(a->input, "-"))
-      return cli_usage("inspect", "stdin cannot hold both the token and "
-                       "the authorizer");
-    st = cli_read_file(file, &buf, &len);
+    st = cli_read_text(file, (char **)&buf);
     name = cli_input_name(file);
   } else if (cli_args_has(a, "authorize-interactive")) {
     st = cli_edit_text("authorizer", (char **)&buf);
@@ -119,9 +133,9 @@ static int snapshot_policy(const cli_args *a, biscuit_policy **out) {
   if (!text && !file)
     return CLI_EXIT_OK;
   if (file)
-    st = cli_read_encoded(file, cli_args_has(a,
-                          "authorize-with-raw-snapshot-file"), "snapshot",
-                          &bytes, &len);
+    st = cli_read_encoded(file,
+                          cli_args_has(a, "authorize-with-raw-snapshot-file"),
+                          "snapshot", &bytes, &len);
   else
     st = cli_decode_text(text, "snapshot", &bytes, &len);
   if (st != CLI_EXIT_OK)
@@ -136,6 +150,7 @@ static int snapshot_policy(const cli_args *a, biscuit_policy **out) {
 
 /* ---------------------------------------------------------------- dumps */
 
+/* A snapshot file in base64 (the default, like tokens) or raw bytes. */
 static int dump(const char *path, uint8_t *bytes, size_t len, int raw) {
   int st;
   if (raw) {
@@ -150,43 +165,58 @@ static int dump(const char *path, uint8_t *bytes, size_t len, int raw) {
   return st;
 }
 
-/* --dump-snapshot-to and --dump-policies-snapshot-to, after the run. */
-static int dump_snapshots(const cli_args *a, const cli_inspection *r,
-                          const cli_auth_request *q) {
+/* --dump-snapshot-to: the authorizer after its run. */
+static int dump_authorizer(const cli_args *a, const cli_inspection *r) {
   const char *to = cli_args_get(a, "dump-snapshot-to");
-  const char *pto = cli_args_get(a, "dump-policies-snapshot-to");
   uint8_t *bytes = NULL;
   size_t len = 0;
   biscuit_error *e = NULL;
   int st = CLI_EXIT_OK;
-  if (to && r->authorizer) {
-    if (biscuit_authorizer_to_snapshot(r->authorizer, &bytes, &len, &e) ==
-        BISCUIT_OK)
-      st = dump(to, bytes, len, cli_args_has(a, "dump-raw-snapshot"));
-    else
-      st = cli_api_error("cannot write the authorizer snapshot", e);
-    biscuit_error_free(e);
-    e = NULL;
-  }
-  if (st != CLI_EXIT_OK || !pto)
-    return st;
+  if (!to || !r->authorizer)
+    return CLI_EXIT_OK;
+  if (biscuit_authorizer_to_snapshot(r->authorizer, &bytes, &len, &e) ==
+      BISCUIT_OK)
+    st = dump(to, bytes, len, cli_args_has(a, "dump-raw-snapshot"));
+  else
+    st = cli_api_error("cannot write the authorizer snapshot", e);
+  biscuit_error_free(e);
+  return st;
+}
+
+/*
+** --dump-policies-snapshot-to: the authorizer's own code as a policy set
+** (the one given as a snapshot, or the text compiled once more: the run
+** added it to the authorizer, which keeps no separate policy set).
+*/
+static int dump_policies(const cli_args *a, const cli_auth_request *q) {
+  const char *to = cli_args_get(a, "dump-policies-snapshot-to");
   biscuit_policy *p = NULL;
-  if (!q->policy && q->code &&
-      biscuit_policy_from_text(q->code, q->source, q->params, &p, &e) !=
-          BISCUIT_OK)
+  uint8_t *bytes = NULL;
+  size_t len = 0;
+  biscuit_error *e = NULL;
+  int st = CLI_EXIT_OK;
+  if (!to || (!q->policy && !q->code))
+    return CLI_EXIT_OK;
+  if (!q->policy && biscuit_policy_from_text(q->code, q->source, q->params, &p,
+                                             &e) != BISCUIT_OK)
     st = cli_datalog_error(q->source, e);
-  const biscuit_policy *use = q->policy ? q->policy : p;
-  if (st == CLI_EXIT_OK && !use)
-    st = cli_usage("inspect", "--dump-policies-snapshot-to needs an "
-                   "authorizer");
-  else if (st == CLI_EXIT_OK &&
-           biscuit_policy_to_snapshot(use, &bytes, &len, &e) == BISCUIT_OK)
-    st = dump(pto, bytes, len, cli_args_has(a, "dump-raw-policies-snapshot"));
-  else if (st == CLI_EXIT_OK)
+  else if (biscuit_policy_to_snapshot(q->policy ? q->policy : p, &bytes, &len,
+                                      &e) == BISCUIT_OK)
+    st = dump(to, bytes, len, cli_args_has(a, "dump-raw-policies-snapshot"));
+  else
     st = cli_api_error("cannot write the policies snapshot", e);
   biscuit_error_free(e);
   biscuit_policy_free(p);
   return st;
+}
+
+/* Both dumps, once the outcome is printed; only for a verified token. */
+static int dump_snapshots(const cli_args *a, const cli_inspection *r,
+                          const cli_auth_request *q) {
+  if (!r->token || r->signatures <= 0)
+    return CLI_EXIT_OK;
+  int st = dump_authorizer(a, r);
+  return st == CLI_EXIT_OK ? dump_policies(a, q) : st;
 }
 
 /* ---------------------------------------------------------------- output */
@@ -279,6 +309,11 @@ static int early_failure(int json, int st) {
   return st;
 }
 
+/*
+** Read everything, decode, authorize, print, then dump: the outcome is
+** printed even when a later dump fails, and the exit status is the
+** worst of them.
+*/
 static int run(const cli_args *a) {
   inspect_ctx x;
   cli_auth_request q;
@@ -299,8 +334,7 @@ static int run(const cli_args *a) {
   else
     early_failure(json, st);
   if (st == CLI_EXIT_OK || st == CLI_EXIT_REFUSED) {
-    int ds = r.token && r.signatures > 0 ? dump_snapshots(a, &r, &q)
-                                         : CLI_EXIT_OK;
+    int ds = dump_snapshots(a, &r, &q);
     st = st == CLI_EXIT_OK ? ds : st;
   }
   cli_inspection_free(&r);
@@ -309,10 +343,15 @@ static int run(const cli_args *a) {
 }
 
 const cli_cmd cli_cmd_inspect = {
-    "inspect", "TOKEN|-", 1,
-    "Print a token; verify, authorize and query it.",
-    "With a root public key, the signatures are verified; with an\n"
-    "authorizer (--authorize-with...), the token is authorized; --query\n"
-    "prints the facts a rule produces. A token whose signatures do not\n"
-    "verify is still printed, and the command exits with status 1.\n",
-    OPTS, run};
+    .name = "inspect",
+    .input = "TOKEN|-",
+    .input_required = 1,
+    .summary = "Print a token; verify, authorize and query it.",
+    .details =
+        "With a root public key, the signatures are verified; with an\n"
+        "authorizer (--authorize-with...), the token is authorized; --query\n"
+        "prints the facts a rule produces. A token whose signatures do not\n"
+        "verify is still printed, and the command exits with status 1.\n",
+    .opts = OPTS,
+    .run = run,
+};

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cli.h"
+#include "cli.h"
 
 static const cli_opt OPTS[] = {
     {"from-private-key", CLI_VALUE, "K", "use this private key (text)"},
@@ -47,6 +47,7 @@ static int print_private(const biscuit_keypair *kp, const char *fmt) {
   return CLI_EXIT_OK;
 }
 
+/* Raw public keys are 32 (Ed25519) or 33 (compressed P-256) bytes. */
 static int print_public(const biscuit_public_key *pk, const char *fmt) {
   uint8_t raw[33];
   if (!strcmp(fmt, "raw")) {
@@ -79,6 +80,7 @@ static int print_both(const biscuit_keypair *kp, const char *fmt,
   return st;
 }
 
+/* A given private key wins; otherwise a fresh pair of the chosen kind. */
 static int load_or_generate(const cli_args *a, biscuit_keypair **kp) {
   const char *text = cli_args_get(a, "from-private-key");
   const char *file = cli_args_get(a, "from-file");
@@ -86,8 +88,8 @@ static int load_or_generate(const cli_args *a, biscuit_keypair **kp) {
     return cli_private_key(text, file, cli_args_get(a, "from-format"),
                            cli_args_get(a, "from-algorithm"), kp);
   biscuit_algorithm alg;
-  int st = cli_algorithm(cli_args_get(a, "key-algorithm"), BISCUIT_ED25519,
-                         &alg);
+  int st =
+      cli_algorithm(cli_args_get(a, "key-algorithm"), BISCUIT_ED25519, &alg);
   if (st != CLI_EXIT_OK)
     return st;
   biscuit_error *e = NULL;
@@ -97,6 +99,7 @@ static int load_or_generate(const cli_args *a, biscuit_keypair **kp) {
   return st;
 }
 
+/* Raw bytes for two keys would run together: one key at a time. */
 static int check_flags(const cli_args *a, const char *fmt) {
   static const char *const only[] = {"only-public-key", "only-private-key",
                                      NULL};
@@ -107,15 +110,16 @@ static int check_flags(const cli_args *a, const char *fmt) {
   if (st != CLI_EXIT_OK)
     return st;
   if (strcmp(fmt, "hex") && strcmp(fmt, "raw") && strcmp(fmt, "pem"))
-    return cli_usage("keypair", "unknown key format '%s' (expected raw, "
-                     "hex or pem)", fmt);
+    return cli_usage("keypair",
+                     "unknown key format '%s' (expected raw, hex or pem)", fmt);
   if (!strcmp(fmt, "raw") && !cli_args_has(a, "only-public-key") &&
       !cli_args_has(a, "only-private-key"))
-    return cli_usage("keypair", "raw output needs --only-public-key or "
-                     "--only-private-key");
+    return cli_usage(
+        "keypair", "raw output needs --only-public-key or --only-private-key");
   return CLI_EXIT_OK;
 }
 
+/* Prints one key, or both labelled as the reference does. */
 static int run(const cli_args *a) {
   const char *fmt = cli_args_get(a, "key-output-format");
   biscuit_keypair *kp = NULL;
@@ -131,15 +135,19 @@ static int run(const cli_args *a) {
   else if (cli_args_has(a, "only-public-key"))
     st = print_public(biscuit_keypair_public(kp), fmt);
   else
-    st = print_both(kp, fmt, !cli_args_has(a, "from-private-key") &&
-                                 !cli_args_has(a, "from-file"));
+    st = print_both(kp, fmt,
+                    !cli_args_has(a, "from-private-key") &&
+                        !cli_args_has(a, "from-file"));
   biscuit_keypair_free(kp);
   return st;
 }
 
 const cli_cmd cli_cmd_keypair = {
-    "keypair", NULL, 0,
-    "Create a key pair, or print the public key of a private key.",
-    "Keys print as ed25519-private/<hex> and ed25519/<hex> (likewise\n"
-    "secp256r1-private/... and secp256r1/...).\n",
-    OPTS, run};
+    .name = "keypair",
+    .summary = "Create a key pair, or print the public key of a private key.",
+    .details =
+        "Keys print as ed25519-private/<hex> and ed25519/<hex> (likewise\n"
+        "secp256r1-private/... and secp256r1/...).\n",
+    .opts = OPTS,
+    .run = run,
+};

@@ -2,13 +2,14 @@
 ** biscuit seal: a sealed copy of the token, which can no longer be
 ** attenuated (the next block's secret is replaced by a final signature).
 */
-#include "cli/cli.h"
+#include "cli.h"
 
 static const cli_opt OPTS[] = {
     {"raw-input", CLI_FLAG, NULL, "the token is raw bytes, not base64"},
     {"raw-output", CLI_FLAG, NULL, "print raw bytes instead of base64"},
     CLI_OPTS_END};
 
+/* No key is needed: sealing uses the secret the token carries. */
 static int run(const cli_args *a) {
   biscuit_token *t = NULL, *sealed = NULL;
   biscuit_error *e = NULL;
@@ -26,5 +27,10 @@ static int run(const cli_args *a) {
 }
 
 const cli_cmd cli_cmd_seal = {
-    "seal", "TOKEN|-", 1, "Seal a token so that it cannot be attenuated.",
-    NULL, OPTS, run};
+    .name = "seal",
+    .input = "TOKEN|-",
+    .input_required = 1,
+    .summary = "Seal a token so that it cannot be attenuated.",
+    .opts = OPTS,
+    .run = run,
+};

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cli.h"
+#include "cli.h"
 
 static const cli_opt OPTS[] = {
     {"json", CLI_FLAG, NULL, "print one JSON object on one line"},
@@ -20,12 +20,13 @@ static const cli_opt OPTS[] = {
     CLI_OPT_PARAM,
     CLI_OPTS_END};
 
+/* The snapshot in base64 or raw bytes, restored by the library. */
 static int restore(const cli_args *a, biscuit_authorizer **out) {
   uint8_t *bytes = NULL;
   size_t len = 0;
   biscuit_error *e = NULL;
-  int st = cli_read_encoded(a->input, cli_args_has(a, "raw-input"),
-                            "snapshot", &bytes, &len);
+  int st = cli_read_encoded(a->input, cli_args_has(a, "raw-input"), "snapshot",
+                            &bytes, &len);
   if (st != CLI_EXIT_OK)
     return st;
   if (biscuit_authorizer_from_snapshot(bytes, len, out, &e) != BISCUIT_OK)
@@ -35,6 +36,7 @@ static int restore(const cli_args *a, biscuit_authorizer **out) {
   return st;
 }
 
+/* Limits apply to the query's run; the output mirrors inspect's. */
 static int run_on(const cli_args *a, const cli_auth_request *q,
                   cli_inspection *r) {
   int json = cli_args_has(a, "json");
@@ -57,6 +59,7 @@ static int run_on(const cli_args *a, const cli_auth_request *q,
   return CLI_EXIT_OK;
 }
 
+/* Flags are checked before the file is read, as everywhere. */
 static int run(const cli_args *a) {
   cli_auth_request q;
   cli_inspection r;
@@ -87,5 +90,10 @@ static int run(const cli_args *a) {
 }
 
 const cli_cmd cli_cmd_inspect_snapshot = {
-    "inspect-snapshot", "FILE|-", 1,
-    "Print an authorizer snapshot and query it.", NULL, OPTS, run};
+    .name = "inspect-snapshot",
+    .input = "FILE|-",
+    .input_required = 1,
+    .summary = "Print an authorizer snapshot and query it.",
+    .opts = OPTS,
+    .run = run,
+};

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cli.h"
+#include "cli.h"
 
 /* ----------------------------------------------------------- request */
 
@@ -18,6 +18,7 @@ static const cli_opt REQUEST_OPTS[] = {
     {"raw-output", CLI_FLAG, NULL, "print raw bytes instead of base64"},
     CLI_OPTS_END};
 
+/* The request binds the future block to the token's last key. */
 static int run_request(const cli_args *a) {
   biscuit_token *t = NULL;
   biscuit_error *e = NULL;
@@ -37,9 +38,13 @@ static int run_request(const cli_args *a) {
 }
 
 const cli_cmd cli_cmd_tp_request = {
-    "generate-third-party-block-request", "TOKEN|-", 1,
-    "Make the request a third party answers with a signed block.",
-    NULL, REQUEST_OPTS, run_request};
+    .name = "generate-third-party-block-request",
+    .input = "TOKEN|-",
+    .input_required = 1,
+    .summary = "Make the request a third party answers with a signed block.",
+    .opts = REQUEST_OPTS,
+    .run = run_request,
+};
 
 /* ----------------------------------------------------------- block */
 
@@ -52,15 +57,15 @@ static const cli_opt BLOCK_OPTS[] = {
     CLI_OPTS_BLOCK_EXTRAS,
     CLI_OPTS_END};
 
-static int sign_block(const uint8_t *req, size_t len,
-                      const biscuit_keypair *kp, const cli_block *b,
-                      int raw) {
+/* The third party's side: signs the block for that request only. */
+static int sign_block(const uint8_t *req, size_t len, const biscuit_keypair *kp,
+                      const cli_block *b, int raw) {
   uint8_t *out = NULL;
   size_t n = 0;
   biscuit_error *e = NULL;
   int st;
-  if (biscuit_third_party_block_create(req, len, kp, b->code, &b->opt, &out,
-                                       &n, &e) != BISCUIT_OK)
+  if (biscuit_third_party_block_create(req, len, kp, b->code, &b->opt, &out, &n,
+                                       &e) != BISCUIT_OK)
     st = cli_block_error("cannot create the third-party block", b, e);
   else
     st = cli_write_encoded(out, n, raw);
@@ -69,6 +74,7 @@ static int sign_block(const uint8_t *req, size_t len,
   return st;
 }
 
+/* Key, then request, then block text: cheapest failures first. */
 static int run_block(const cli_args *a) {
   uint8_t *req = NULL;
   size_t len = 0;
@@ -90,11 +96,16 @@ static int run_block(const cli_args *a) {
 }
 
 const cli_cmd cli_cmd_tp_block = {
-    "generate-third-party-block", "REQUEST|-", 1,
-    "Sign a block for a third-party block request.",
-    "Run by the third party, with its own private key. The block comes\n"
-    "from --block, --block-file, or $EDITOR.\n",
-    BLOCK_OPTS, run_block};
+    .name = "generate-third-party-block",
+    .input = "REQUEST|-",
+    .input_required = 1,
+    .summary = "Sign a block for a third-party block request.",
+    .details =
+        "Run by the third party, with its own private key. The block comes\n"
+        "from --block, --block-file, or $EDITOR.\n",
+    .opts = BLOCK_OPTS,
+    .run = run_block,
+};
 
 /* ----------------------------------------------------------- append */
 
@@ -111,8 +122,8 @@ static const cli_opt APPEND_OPTS[] = {
 
 /* The signed contents, from the argument (base64) or a file. */
 static int read_contents(const cli_args *a, uint8_t **out, size_t *len) {
-  static const char *const one_of[] = {"block-contents",
-                                       "block-contents-file", NULL};
+  static const char *const one_of[] = {"block-contents", "block-contents-file",
+                                       NULL};
   const char *text = cli_args_get(a, "block-contents");
   const char *file = cli_args_get(a, "block-contents-file");
   int st = cli_args_exclusive(a, one_of);
@@ -121,17 +132,19 @@ static int read_contents(const cli_args *a, uint8_t **out, size_t *len) {
   if (st != CLI_EXIT_OK)
     return st;
   if (!text && !file)
-    return cli_usage(a->cmd->name, "the block is needed: --block-contents "
-                     "S or --block-contents-file F");
+    return cli_usage(
+        a->cmd->name,
+        "the block is needed: --block-contents S or --block-contents-file F");
   if (file && !strcmp(file, "-") && !strcmp(a->input, "-"))
-    return cli_usage(a->cmd->name, "stdin cannot hold both the token and "
-                     "the block contents");
+    return cli_usage(a->cmd->name,
+                     "stdin cannot hold both the token and the block contents");
   if (file)
     return cli_read_encoded(file, cli_args_has(a, "raw-block-contents"),
                             "block contents", out, len);
   return cli_decode_text(text, "block contents", out, len);
 }
 
+/* The holder's side: the signed contents become the next block. */
 static int run_append(const cli_args *a) {
   biscuit_token *t = NULL, *nt = NULL;
   biscuit_error *e = NULL;
@@ -141,8 +154,7 @@ static int run_append(const cli_args *a) {
   if (st == CLI_EXIT_OK)
     st = cli_read_token(a->input, cli_args_has(a, "raw-input"), &t);
   if (st == CLI_EXIT_OK &&
-      biscuit_token_append_third_party(t, contents, len, &nt, &e) !=
-          BISCUIT_OK)
+      biscuit_token_append_third_party(t, contents, len, &nt, &e) != BISCUIT_OK)
     st = cli_api_error("cannot append the third-party block", e);
   else if (st == CLI_EXIT_OK)
     st = cli_write_token(nt, cli_args_has(a, "raw-output"));
@@ -154,6 +166,10 @@ static int run_append(const cli_args *a) {
 }
 
 const cli_cmd cli_cmd_tp_append = {
-    "append-third-party-block", "TOKEN|-", 1,
-    "Append a block signed by a third party to a token.",
-    NULL, APPEND_OPTS, run_append};
+    .name = "append-third-party-block",
+    .input = "TOKEN|-",
+    .input_required = 1,
+    .summary = "Append a block signed by a third party to a token.",
+    .opts = APPEND_OPTS,
+    .run = run_append,
+};

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli/cli.h"
+#include "cli.h"
 
 static const char *editor(void) {
   const char *e = getenv("VISUAL");
@@ -27,8 +27,7 @@ static int make_temp(char path[256]) {
   snprintf(path, 256, "%s/biscuit-edit-XXXXXX", dir);
   int fd = mkstemp(path);
   if (fd < 0) {
-    cli_error("cannot create a temporary file in %s: %s", dir,
-              strerror(errno));
+    cli_error("cannot create a temporary file in %s: %s", dir, strerror(errno));
     return CLI_EXIT_ERROR;
   }
   close(fd);
@@ -53,6 +52,7 @@ static int run_editor(const char *path) {
   return CLI_EXIT_OK;
 }
 
+/* The temporary file is removed whatever the editor did. */
 int cli_edit_text(const char *what, char **out) {
   char path[256];
   uint8_t *buf = NULL;

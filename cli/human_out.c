@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cli.h"
+#include "cli.h"
 
 #define BOLD "\033[1m"
 #define DIM "\033[2m"
@@ -18,7 +18,9 @@
 #define YELLOW "\033[33m"
 #define RESET "\033[0m"
 
-static const char *c(const char *code) { return cli_sgr(1, code); }
+static const char *c(const char *code) {
+  return cli_sgr(1, code);
+}
 
 /* Each line of printed Datalog, indented under its heading. */
 static void print_indented(const char *text) {
@@ -34,6 +36,7 @@ static void print_indented(const char *text) {
   }
 }
 
+/* A heading with the block's version and revocation id, then its code. */
 static void print_block(const biscuit_token *t, size_t i) {
   char *rid = biscuit_token_revocation_id(t, i);
   char *ext = biscuit_token_block_external_key(t, i);
@@ -53,13 +56,15 @@ static void print_block(const biscuit_token *t, size_t i) {
   biscuit_free(rid);
 }
 
+/* The token's shape first, then whether it can be trusted at all. */
 static void print_token(const cli_inspection *r) {
   const biscuit_token *t = r->token;
   size_t n = biscuit_token_block_count(t);
   uint32_t id;
-  printf("%sToken%s: %zu block%s, %s", c(BOLD), c(RESET), n,
-         n == 1 ? "" : "s", biscuit_token_is_sealed(t) ? "sealed" : "not "
-                                                                  "sealed");
+  printf("%sToken%s: %zu block%s, %s", c(BOLD), c(RESET), n, n == 1 ? "" : "s",
+         biscuit_token_is_sealed(t) ? "sealed"
+                                    : "not "
+                                      "sealed");
   if (biscuit_token_root_key_id(t, &id))
     printf(", root key id %u", id);
   printf("\n");
@@ -78,6 +83,7 @@ static void print_token(const cli_inspection *r) {
 
 /* ------------------------------------------------------------ verdict */
 
+/* Every failed check, in the reference's order, with where it lives. */
 static void print_failed_checks(const biscuit_error *e) {
   for (size_t i = 0; i < biscuit_error_failed_check_count(e); i++) {
     uint32_t block, check;
@@ -85,14 +91,15 @@ static void print_failed_checks(const biscuit_error *e) {
     if (biscuit_error_failed_check(e, i, &block, &check, &rule) != BISCUIT_OK)
       continue;
     if (block == BISCUIT_AUTHORIZER_BLOCK)
-      printf("  %sfailed%s authorizer check %u: %s\n", c(RED), c(RESET),
-             check, rule);
+      printf("  %sfailed%s authorizer check %u: %s\n", c(RED), c(RESET), check,
+             rule);
     else
       printf("  %sfailed%s block %u check %u: %s\n", c(RED), c(RESET), block,
              check, rule);
   }
 }
 
+/* Why it was denied: which policy matched and how many checks failed. */
 static void print_denial(const biscuit_error *e) {
   int kind = 0;
   size_t idx = 0;
@@ -126,12 +133,13 @@ static char *policy_text(const cli_inspection *r, size_t i) {
   return out;
 }
 
+/* The verdict in one line, its cost in a dim second line. */
 static void print_auth(const cli_inspection *r) {
   printf("\n");
   if (r->auth_st == BISCUIT_OK) {
     char *text = policy_text(r, r->policy_index);
-    printf("Authorization: %sALLOWED%s by policy %zu: %s\n", c(GREEN),
-           c(RESET), r->policy_index, text ? text : "?");
+    printf("Authorization: %sALLOWED%s by policy %zu: %s\n", c(GREEN), c(RESET),
+           r->policy_index, text ? text : "?");
     free(text);
   } else if (r->auth_st == BISCUIT_DENIED) {
     print_denial(r->auth_err);
@@ -144,6 +152,7 @@ static void print_auth(const cli_inspection *r) {
          (unsigned long long)r->elapsed_us, c(RESET));
 }
 
+/* The facts one a line; a query error shows its Datalog report. */
 static void print_query(const cli_inspection *r) {
   printf("\n%sQuery%s: %s\n", c(BOLD), c(RESET), r->query_rule);
   if (r->query_st != BISCUIT_OK) {

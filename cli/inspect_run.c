@@ -14,12 +14,16 @@
 #include <string.h>
 #include <time.h>
 
-#include "cli/cli.h"
+#include "cli.h"
 
 static char *message_of(const biscuit_error *e, const char *dflt) {
   return cli_strdup(e ? biscuit_error_message(e) : dflt);
 }
 
+/*
+** Verified when a key is given; on failure decoded again without
+** verification, so the blocks can still be shown (signatures false).
+*/
 void cli_inspect_decode(const uint8_t *bytes, size_t len,
                         const biscuit_public_key *root, cli_inspection *r) {
   biscuit_error *e = NULL;
@@ -89,6 +93,7 @@ static int check_code(const cli_auth_request *q, cli_inspection *r) {
   return st;
 }
 
+/* An empty authorizer (or one holding a snapshot's policies). */
 static int new_authorizer(const cli_auth_request *q, cli_inspection *r) {
   biscuit_error *e = NULL;
   if (biscuit_authorizer_new(q->policy, &r->authorizer, &e) != BISCUIT_OK) {
@@ -126,8 +131,8 @@ static int add_code(const cli_auth_request *q, cli_inspection *r) {
 static int load(const cli_auth_request *q, cli_inspection *r) {
   biscuit_error *e = NULL;
   int st = CLI_EXIT_OK;
-  r->auth_st = biscuit_authorizer_add_token(r->authorizer, r->token,
-                                            &r->auth_err);
+  r->auth_st =
+      biscuit_authorizer_add_token(r->authorizer, r->token, &r->auth_err);
   if (r->auth_st == BISCUIT_OK && q->code)
     st = add_code(q, r);
   if (st == CLI_EXIT_OK && q->include_time &&
@@ -140,19 +145,23 @@ static int load(const cli_auth_request *q, cli_inspection *r) {
 
 static void authorize(cli_inspection *r) {
   if (r->auth_st == BISCUIT_OK)
-    r->auth_st = biscuit_authorizer_authorize(r->authorizer,
-                                              &r->policy_index, &r->auth_err);
+    r->auth_st = biscuit_authorizer_authorize(r->authorizer, &r->policy_index,
+                                              &r->auth_err);
   biscuit_authorizer_stats(r->authorizer, &r->iterations, &r->elapsed_us);
   r->authorized = 1;
 }
 
 void cli_inspect_query(const cli_auth_request *q, cli_inspection *r) {
   r->query_rule = q->query;
-  r->query_st = biscuit_authorizer_query(r->authorizer, q->query, q->params,
-                                         q->query_all, &r->query_facts,
-                                         &r->query_err);
+  r->query_st =
+      biscuit_authorizer_query(r->authorizer, q->query, q->params, q->query_all,
+                               &r->query_facts, &r->query_err);
 }
 
+/*
+** Authorizes when there is an authorizer, queries when asked; both
+** outcomes, refusals included, end up in r.
+*/
 int cli_inspect_authorize(const cli_auth_request *q, cli_inspection *r) {
   int st = q->code ? check_code(q, r) : CLI_EXIT_OK;
   if (st == CLI_EXIT_OK && q->policy)
@@ -181,8 +190,8 @@ int cli_inspection_status(const cli_inspection *r) {
     return CLI_EXIT_REFUSED;
   if (r->authorized && r->auth_st == BISCUIT_E_NOMEM)
     return CLI_EXIT_ERROR;
-  if (r->query_rule && (r->query_st == BISCUIT_E_PARSE ||
-                        r->query_st == BISCUIT_E_INCOMPLETE))
+  if (r->query_rule &&
+      (r->query_st == BISCUIT_E_PARSE || r->query_st == BISCUIT_E_INCOMPLETE))
     return CLI_EXIT_ERROR;
   if (r->authorized && r->auth_st != BISCUIT_OK)
     return CLI_EXIT_REFUSED;
@@ -191,6 +200,7 @@ int cli_inspection_status(const cli_inspection *r) {
   return CLI_EXIT_OK;
 }
 
+/* Everything r owns; r is left zeroed. */
 void cli_inspection_free(cli_inspection *r) {
   biscuit_token_free(r->token);
   free(r->parse_error);

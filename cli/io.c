@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cli.h"
+#include "cli.h"
 
 /* Far above any token (64 KiB by default) or sensible Datalog file. */
 #define CLI_MAX_INPUT (64u << 20)
@@ -62,6 +62,7 @@ static int slurp(FILE *f, const char *name, uint8_t **out, size_t *len) {
   return CLI_EXIT_OK;
 }
 
+/* Names the file and the system's reason when it cannot be read. */
 int cli_read_file(const char *path, uint8_t **out, size_t *len) {
   *out = NULL;
   *len = 0;
@@ -75,6 +76,24 @@ int cli_read_file(const char *path, uint8_t **out, size_t *len) {
   int st = slurp(f, path, out, len);
   fclose(f);
   return st;
+}
+
+/* Datalog is text: a NUL byte means a wrong file, not a short one. */
+int cli_read_text(const char *path, char **out) {
+  uint8_t *buf;
+  size_t len;
+  *out = NULL;
+  int st = cli_read_file(path, &buf, &len);
+  if (st != CLI_EXIT_OK)
+    return st;
+  if (memchr(buf, '\0', len)) {
+    free(buf);
+    cli_error("%s: not Datalog text (it holds NUL bytes)",
+              cli_input_name(path));
+    return CLI_EXIT_ERROR;
+  }
+  *out = (char *)buf;
+  return CLI_EXIT_OK;
 }
 
 static int is_space(uint8_t c) {
@@ -126,8 +145,9 @@ int cli_decode_text(const char *text, const char *what, uint8_t **out,
   return decode(text, strlen(text), name, what, out, len);
 }
 
-int cli_read_encoded(const char *path, int raw, const char *what,
-                     uint8_t **out, size_t *len) {
+/* Raw bytes as they are; base64 decoded into a malloc'd buffer. */
+int cli_read_encoded(const char *path, int raw, const char *what, uint8_t **out,
+                     size_t *len) {
   uint8_t *buf;
   size_t n;
   *out = NULL;
@@ -143,6 +163,7 @@ int cli_read_encoded(const char *path, int raw, const char *what,
   return st;
 }
 
+/* The raw bytes may hold a token's secret: wiped once parsed. */
 int cli_read_token(const char *path, int raw, biscuit_token **out) {
   uint8_t *bytes;
   size_t len;
@@ -157,8 +178,7 @@ int cli_read_token(const char *path, int raw, biscuit_token **out) {
   free(bytes);
   if (bs != BISCUIT_OK) {
     char what[320];
-    snprintf(what, sizeof what, "%s: not a valid token",
-             cli_input_name(path));
+    snprintf(what, sizeof what, "%s: not a valid token", cli_input_name(path));
     st = cli_api_error(what, e);
     biscuit_error_free(e);
     return st == CLI_EXIT_OK ? CLI_EXIT_ERROR : st;
@@ -176,6 +196,7 @@ static int flush_stdout(void) {
   return CLI_EXIT_OK;
 }
 
+/* Base64 ends with a newline (a line of text); raw bytes do not. */
 int cli_write_encoded(const uint8_t *p, size_t len, int raw) {
   if (raw) {
     fwrite(p, 1, len, stdout);
@@ -205,6 +226,7 @@ int cli_write_token(const biscuit_token *t, int raw) {
   return st;
 }
 
+/* A short write or a failed close is an error, not a truncated file. */
 int cli_write_file(const char *path, const uint8_t *p, size_t len) {
   if (!strcmp(path, "-")) {
     fwrite(p, 1, len, stdout);

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cli.h"
+#include "cli.h"
 
 /*
 ** A JSON string of printed Datalog. Token strings are UTF-8 by the wire
@@ -64,13 +64,13 @@ static json_t *error_value(const biscuit_error *e) {
 static json_t *block_json(const biscuit_token *t, size_t i) {
   return json_pack("{s:I,s:o,s:o,s:o}", "version",
                    (json_int_t)biscuit_token_block_version(t, i), "code",
-                   owned_str(biscuit_token_block_source(t, i)),
-                   "external_key",
+                   owned_str(biscuit_token_block_source(t, i)), "external_key",
                    owned_str(biscuit_token_block_external_key(t, i)),
                    "revocation_id",
                    owned_str(biscuit_token_revocation_id(t, i)));
 }
 
+/* The token part of the document: what is in it, not whether valid. */
 static json_t *token_json(const biscuit_token *t) {
   json_t *blocks = json_array();
   for (size_t i = 0; i < biscuit_token_block_count(t); i++)
@@ -83,9 +83,10 @@ static json_t *token_json(const biscuit_token *t) {
                    "root_key_id", key_id, "blocks", blocks);
 }
 
+/* The authorizer part: its policies, the verdict, the run's cost. */
 static json_t *auth_json(const cli_inspection *r) {
-  json_t *policies = json_loads(r->policies_json ? r->policies_json : "[]",
-                                0, NULL);
+  json_t *policies =
+      json_loads(r->policies_json ? r->policies_json : "[]", 0, NULL);
   if (!json_is_array(policies)) {
     json_decref(policies);
     policies = json_array();
@@ -98,9 +99,9 @@ static json_t *auth_json(const cli_inspection *r) {
     result = json_pack("[I,s]", (json_int_t)r->policy_index, "");
   else
     result = error_value(r->auth_err);
-  return json_pack("{s:o,s:o,s:I,s:I}", "policies", policies, "result",
-                   result, "iterations", (json_int_t)r->iterations,
-                   "elapsed_micros", (json_int_t)r->elapsed_us);
+  return json_pack("{s:o,s:o,s:I,s:I}", "policies", policies, "result", result,
+                   "iterations", (json_int_t)r->iterations, "elapsed_micros",
+                   (json_int_t)r->elapsed_us);
 }
 
 /* The facts, one a line in the library's output, as an array. */
@@ -130,15 +131,15 @@ static json_t *signatures_json(int s) {
   return s < 0 ? json_null() : json_boolean(s);
 }
 
+/* Compact and in insertion order: one line, keys as documented. */
 char *cli_inspection_json(const cli_inspection *r) {
   if (!r->token)
     return cli_json_error(r->parse_error ? r->parse_error : "not a token");
-  json_t *doc = json_pack(
-      "{s:o,s:o,s:o,s:o}", "token", token_json(r->token), "signatures_check",
-      signatures_json(r->signatures), "auth",
-      r->authorized ? auth_json(r) : json_null(), "query", query_json(r));
-  char *out = doc ? json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER)
-                  : NULL;
+  json_t *doc = json_pack("{s:o,s:o,s:o,s:o}", "token", token_json(r->token),
+                          "signatures_check", signatures_json(r->signatures),
+                          "auth", r->authorized ? auth_json(r) : json_null(),
+                          "query", query_json(r));
+  char *out = doc ? json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
   json_decref(doc);
   return out;
 }
@@ -154,16 +155,13 @@ char *cli_json_error(const char *message) {
 char *cli_snapshot_json(const cli_inspection *r) {
   char *world = NULL;
   json_t *w = NULL;
-  if (biscuit_authorizer_world_json(r->authorizer, &world, NULL) ==
-      BISCUIT_OK)
+  if (biscuit_authorizer_world_json(r->authorizer, &world, NULL) == BISCUIT_OK)
     w = json_loads(world, JSON_DECODE_INT_AS_REAL, NULL);
   biscuit_free(world);
   json_t *doc = json_pack("{s:o,s:o,s:o}", "code",
                           owned_str(biscuit_authorizer_source(r->authorizer)),
-                          "world", w ? w : json_null(), "query",
-                          query_json(r));
-  char *out = doc ? json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER)
-                  : NULL;
+                          "world", w ? w : json_null(), "query", query_json(r));
+  char *out = doc ? json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
   json_decref(doc);
   return out;
 }

@@ -8,8 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cli.h"
+#include "cli.h"
 
+/* The two algorithms of Biscuit v3; the reference's spellings. */
 int cli_algorithm(const char *name, biscuit_algorithm dflt,
                   biscuit_algorithm *out) {
   *out = dflt;
@@ -20,13 +21,15 @@ int cli_algorithm(const char *name, biscuit_algorithm dflt,
   else if (!strcmp(name, "secp256r1"))
     *out = BISCUIT_SECP256R1;
   else
-    return cli_usage(NULL, "unknown key algorithm '%s' (expected ed25519 "
-                     "or secp256r1)", name);
+    return cli_usage(
+        NULL, "unknown key algorithm '%s' (expected ed25519 or secp256r1)",
+        name);
   return CLI_EXIT_OK;
 }
 
 enum key_format { KEY_RAW, KEY_HEX, KEY_PEM };
 
+/* raw | hex | pem, hex when not given. */
 static int key_format(const char *name, enum key_format *out) {
   *out = KEY_HEX;
   if (!name || !strcmp(name, "hex"))
@@ -36,8 +39,8 @@ static int key_format(const char *name, enum key_format *out) {
   else if (!strcmp(name, "pem"))
     *out = KEY_PEM;
   else
-    return cli_usage(NULL, "unknown key format '%s' (expected raw, hex "
-                     "or pem)", name);
+    return cli_usage(NULL, "unknown key format '%s' (expected raw, hex or pem)",
+                     name);
   return CLI_EXIT_OK;
 }
 
@@ -52,8 +55,8 @@ static void trim_end(char *s) {
 ** The key material: the argument itself, or a file's contents. Raw keys
 ** cannot be typed, so they must come from a file.
 */
-static int key_source(const char *text, const char *file,
-                      enum key_format fmt, uint8_t **out, size_t *len) {
+static int key_source(const char *text, const char *file, enum key_format fmt,
+                      uint8_t **out, size_t *len) {
   if (file)
     return cli_read_file(file, out, len);
   if (fmt == KEY_RAW) {
@@ -76,10 +79,10 @@ static int key_error(const char *kind, const char *file, const char *why) {
   return CLI_EXIT_ERROR;
 }
 
+/* Key bytes in the given format to a key pair; PEM says its kind. */
 static biscuit_status private_from(enum key_format fmt, biscuit_algorithm alg,
                                    uint8_t *src, size_t len,
-                                   biscuit_keypair **out,
-                                   biscuit_error **e) {
+                                   biscuit_keypair **out, biscuit_error **e) {
   uint8_t key[32];
   biscuit_status st;
   if (fmt == KEY_HEX) {
@@ -95,6 +98,7 @@ static biscuit_status private_from(enum key_format fmt, biscuit_algorithm alg,
   return st;
 }
 
+/* The key material is wiped once the key pair holds it. */
 int cli_private_key(const char *text, const char *file, const char *format,
                     const char *alg_name, biscuit_keypair **out) {
   enum key_format fmt;
@@ -121,10 +125,10 @@ int cli_private_key(const char *text, const char *file, const char *format,
   return st;
 }
 
+/* Key bytes in the given format to a public key; PEM says its kind. */
 static biscuit_status public_from(enum key_format fmt, biscuit_algorithm alg,
                                   uint8_t *src, size_t len,
-                                  biscuit_public_key **out,
-                                  biscuit_error **e) {
+                                  biscuit_public_key **out, biscuit_error **e) {
   uint8_t key[33];
   size_t n = 0;
   if (fmt == KEY_HEX) {
@@ -138,6 +142,7 @@ static biscuit_status public_from(enum key_format fmt, biscuit_algorithm alg,
   return biscuit_public_key_from_bytes(alg, key, n, out, e);
 }
 
+/* Errors name the key file when there is one. */
 int cli_public_key(const char *text, const char *file, const char *format,
                    const char *alg_name, biscuit_public_key **out) {
   enum key_format fmt;
@@ -165,17 +170,20 @@ int cli_public_key(const char *text, const char *file, const char *format,
 
 /* --private-key K | --private-key-file F, one of them required. */
 int cli_signing_key(const cli_args *a, biscuit_keypair **out) {
-  static const char *const one_of[] = {"private-key", "private-key-file",
-                                       NULL};
+  static const char *const one_of[] = {"private-key", "private-key-file", NULL};
   *out = NULL;
   int st = cli_args_exclusive(a, one_of);
   if (st != CLI_EXIT_OK)
     return st;
   const char *text = cli_args_get(a, "private-key");
   const char *file = cli_args_get(a, "private-key-file");
+  if (file && a->input && !strcmp(file, "-") && !strcmp(a->input, "-"))
+    return cli_usage(a->cmd->name,
+                     "only one input can be read from stdin ('-')");
   if (!text && !file)
-    return cli_usage(a->cmd->name, "a signing key is needed: "
-                     "--private-key K or --private-key-file F");
+    return cli_usage(
+        a->cmd->name,
+        "a signing key is needed: --private-key K or --private-key-file F");
   return cli_private_key(text, file, cli_args_get(a, "private-key-format"),
                          cli_args_get(a, "private-key-algorithm"), out);
 }

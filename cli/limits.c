@@ -7,8 +7,9 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "cli/cli.h"
+#include "cli.h"
 
+/* A positive count, or a usage error naming the flag. */
 static int count_flag(const cli_args *a, const char *name, uint64_t *out) {
   const char *v = cli_args_get(a, name);
   if (!v)
@@ -17,8 +18,8 @@ static int count_flag(const cli_args *a, const char *name, uint64_t *out) {
   errno = 0;
   unsigned long long n = strtoull(v, &end, 10);
   if (!*v || *end || *v == '-' || errno || n == 0)
-    return cli_usage(a->cmd->name, "--%s: expected a positive integer, not "
-                     "'%s'", name, v);
+    return cli_usage(a->cmd->name,
+                     "--%s: expected a positive integer, not '%s'", name, v);
   *out = n;
   return CLI_EXIT_OK;
 }
@@ -31,7 +32,9 @@ int cli_limits(const cli_args *a, biscuit_limits *l) {
   const char *t = cli_args_get(a, "max-time");
   if (st == CLI_EXIT_OK && t &&
       (cli_parse_duration(t, &l->max_time_us) != 0 || !l->max_time_us))
-    st = cli_usage(a->cmd->name, "--max-time: expected a duration such as "
-                   "100ms, 2s or 500us, not '%s'", t);
+    st = cli_usage(
+        a->cmd->name,
+        "--max-time: expected a duration such as 100ms, 2s or 500us, not '%s'",
+        t);
   return st;
 }

@@ -7,12 +7,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli/cli.h"
+#include "cli.h"
 
 static const cli_cmd *const COMMANDS[] = {
-    &cli_cmd_keypair,    &cli_cmd_generate,         &cli_cmd_attenuate,
-    &cli_cmd_seal,       &cli_cmd_inspect,          &cli_cmd_inspect_snapshot,
-    &cli_cmd_tp_request, &cli_cmd_tp_block,         &cli_cmd_tp_append,
+    &cli_cmd_keypair,    &cli_cmd_generate, &cli_cmd_attenuate,
+    &cli_cmd_seal,       &cli_cmd_inspect,  &cli_cmd_inspect_snapshot,
+    &cli_cmd_tp_request, &cli_cmd_tp_block, &cli_cmd_tp_append,
 };
 #define N_COMMANDS (sizeof COMMANDS / sizeof COMMANDS[0])
 
@@ -23,24 +23,23 @@ static const cli_cmd *find_command(const char *name) {
   return NULL;
 }
 
+/* The overview: every command, the input rules and the exit statuses. */
 static void help_main(FILE *f) {
-  fprintf(f,
-          "Usage: biscuit COMMAND [options]\n\n"
-          "Biscuit authorization tokens: create, attenuate, inspect and "
-          "authorize.\n\nCommands:\n");
+  fprintf(f, "Usage: biscuit COMMAND [options]\n\n"
+             "Biscuit authorization tokens: create, attenuate, inspect and "
+             "authorize.\n\nCommands:\n");
   for (size_t i = 0; i < N_COMMANDS; i++) {
     fprintf(f, "  %s\n      ", COMMANDS[i]->name);
     cli_wrap(f, COMMANDS[i]->summary, 6);
   }
-  fprintf(f,
-          "\nTokens, requests and snapshots are read from a file, or from "
-          "stdin for '-',\nas URL-safe base64 (or raw bytes with "
-          "--raw-input).\n\n"
-          "Exit status: 0 success; 1 refused (signature, authorization or "
-          "query\nfailed); 2 bad command line; 3 other errors (unreadable "
-          "input, bad key,\ninvalid Datalog or token).\n\n"
-          "'biscuit COMMAND --help' describes a command. "
-          "Colour only on a terminal\n(never with NO_COLOR set).\n");
+  fprintf(f, "\nTokens, requests and snapshots are read from a file, or from "
+             "stdin for '-',\nas URL-safe base64 (or raw bytes with "
+             "--raw-input).\n\n"
+             "Exit status: 0 success; 1 refused (signature, authorization or "
+             "query\nfailed); 2 bad command line; 3 other errors (unreadable "
+             "input, bad key,\ninvalid Datalog or token).\n\n"
+             "'biscuit COMMAND --help' describes a command. "
+             "Colour only on a terminal\n(never with NO_COLOR set).\n");
 }
 
 /* `biscuit help [COMMAND]`. */
@@ -56,6 +55,7 @@ static int help_command(int argc, char **argv) {
   return CLI_EXIT_OK;
 }
 
+/* Parses, then runs or prints help; the arguments are freed either way. */
 static int run_command(const cli_cmd *cmd, int argc, char **argv) {
   cli_args a;
   int help = 0;
@@ -68,6 +68,7 @@ static int run_command(const cli_cmd *cmd, int argc, char **argv) {
   return st;
 }
 
+/* Global flags first (--help, --version), then the subcommand. */
 int main(int argc, char **argv) {
   if (argc < 2) {
     help_main(stderr);

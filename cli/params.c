@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cli.h"
+#include "cli.h"
 
 static int bad(const char *param, const char *why) {
   cli_error("--param '%s': %s", param, why);
@@ -45,6 +45,7 @@ static uint8_t *hex_bytes(const char *s, size_t *len, int *ok) {
   return out;
 }
 
+/* A signed 64-bit integer, as Datalog's; overflow is refused. */
 static biscuit_status set_integer(biscuit_params *p, const char *name,
                                   const char *v, const char **why) {
   char *end;
@@ -57,6 +58,7 @@ static biscuit_status set_integer(biscuit_params *p, const char *name,
   return biscuit_params_integer(p, name, (int64_t)n);
 }
 
+/* Hex bytes, with or without the reference's "hex:" prefix. */
 static biscuit_status set_bytes(biscuit_params *p, const char *name,
                                 const char *v, const char **why) {
   size_t len;
@@ -75,6 +77,7 @@ static biscuit_status set_bytes(biscuit_params *p, const char *name,
   return st;
 }
 
+/* A prefixed public key, for `trusting {name}` scopes. */
 static biscuit_status set_key(biscuit_params *p, const char *name,
                               const char *v, const char **why) {
   biscuit_public_key *pk = NULL;
@@ -89,6 +92,7 @@ static biscuit_status set_key(biscuit_params *p, const char *name,
   return st;
 }
 
+/* One value of the named type; *why says what was wrong. */
 static biscuit_status set_typed(biscuit_params *p, const char *name,
                                 const char *type, const char *v,
                                 const char **why) {
@@ -145,6 +149,7 @@ static int add_param(biscuit_params *p, const char *arg) {
   return st == BISCUIT_OK ? CLI_EXIT_OK : bad(arg, why);
 }
 
+/* Every --param, in order; the first bad one stops the command. */
 int cli_params(const cli_args *a, biscuit_params **out) {
   size_t pos = 0;
   const char *arg;

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cli.h"
+#include "cli.h"
 
 /* --------------------------------------------------------------- templates */
 
@@ -29,17 +29,16 @@ static const uint8_t ED_PRIV[] = {0x30, 0x2e, 0x02, 0x01, 0x00, 0x30,
                                   0x05, 0x06, 0x03, 0x2b, 0x65, 0x70,
                                   0x04, 0x22, 0x04, 0x20};
 static const uint8_t P256_PRIV[] = {
-    0x30, 0x41, 0x02, 0x01, 0x00, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86,
-    0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce,
-    0x3d, 0x03, 0x01, 0x07, 0x04, 0x27, 0x30, 0x25, 0x02, 0x01, 0x01,
-    0x04, 0x20};
+    0x30, 0x41, 0x02, 0x01, 0x00, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48,
+    0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03,
+    0x01, 0x07, 0x04, 0x27, 0x30, 0x25, 0x02, 0x01, 0x01, 0x04, 0x20};
 /* SubjectPublicKeyInfo prefixes; the 32 or 33 key bytes follow. */
 static const uint8_t ED_PUB[] = {0x30, 0x2a, 0x30, 0x05, 0x06, 0x03,
                                  0x2b, 0x65, 0x70, 0x03, 0x21, 0x00};
-static const uint8_t P256_PUB[] = {
-    0x30, 0x39, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce,
-    0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d,
-    0x03, 0x01, 0x07, 0x03, 0x22, 0x00};
+static const uint8_t P256_PUB[] = {0x30, 0x39, 0x30, 0x13, 0x06, 0x07, 0x2a,
+                                   0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06,
+                                   0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03,
+                                   0x01, 0x07, 0x03, 0x22, 0x00};
 
 /* ------------------------------------------------------------------ armour */
 
@@ -157,8 +156,7 @@ static int read_alg_id(const der_elem *seq, biscuit_algorithm *alg) {
     *alg = BISCUIT_ED25519;
     return 0;
   }
-  if (!is_oid(&oid, OID_EC, sizeof OID_EC) ||
-      der_next(&p, end, &param) != 0 ||
+  if (!is_oid(&oid, OID_EC, sizeof OID_EC) || der_next(&p, end, &param) != 0 ||
       !is_oid(&param, OID_P256, sizeof OID_P256))
     return -1;
   *alg = BISCUIT_SECP256R1;
@@ -188,8 +186,7 @@ static int read_pkcs8(const uint8_t *p, const uint8_t *end,
   p = seq.p;
   end = seq.p + seq.len;
   if (der_expect(&p, end, 0x02, &ver) != 0 ||
-      der_expect(&p, end, 0x30, &algid) != 0 ||
-      read_alg_id(&algid, alg) != 0 ||
+      der_expect(&p, end, 0x30, &algid) != 0 || read_alg_id(&algid, alg) != 0 ||
       der_expect(&p, end, 0x04, &oct) != 0)
     return -1;
   if (*alg == BISCUIT_SECP256R1)
@@ -213,6 +210,7 @@ static char *wrap(const char *label, const uint8_t *prefix, size_t plen,
   return s;
 }
 
+/* PKCS#8 v1 from the 32 private bytes; the DER buffer is wiped. */
 char *cli_pem_private(const biscuit_keypair *kp) {
   uint8_t key[32];
   if (biscuit_keypair_private_bytes(kp, key) != BISCUIT_OK)
@@ -233,6 +231,7 @@ char *cli_pem_public(const biscuit_public_key *pk) {
   return wrap("PUBLIC KEY", P256_PUB, sizeof P256_PUB, key, n);
 }
 
+/* PKCS#8 (Ed25519 or P-256) or SEC1 (P-256) private keys. */
 int cli_pem_read_private(const char *text, biscuit_algorithm *alg,
                          uint8_t key[32]) {
   char label[32];
@@ -278,6 +277,7 @@ static int read_spki_key(const der_elem *bits, biscuit_algorithm alg,
   return -1;
 }
 
+/* SubjectPublicKeyInfo for Ed25519 or P-256 (either point form). */
 int cli_pem_read_public(const char *text, biscuit_algorithm *alg,
                         uint8_t key[33], size_t *len) {
   char label[32];
@@ -292,8 +292,7 @@ int cli_pem_read_public(const char *text, biscuit_algorithm *alg,
     p = seq.p;
     end = seq.p + seq.len;
     if (der_expect(&p, end, 0x30, &algid) == 0 &&
-        read_alg_id(&algid, alg) == 0 &&
-        der_expect(&p, end, 0x03, &bits) == 0)
+        read_alg_id(&algid, alg) == 0 && der_expect(&p, end, 0x03, &bits) == 0)
       rc = read_spki_key(&bits, *alg, key, len);
   }
   biscuit_free(der);

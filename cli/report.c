@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli/cli.h"
+#include "cli.h"
 
 /*
 ** Colour only where a person reads it: on a terminal, unless NO_COLOR is
@@ -45,6 +45,7 @@ static void prefix(void) {
           cli_sgr(2, "\033[0m"));
 }
 
+/* "biscuit: error: ..." on stderr, remembered for JSON outputs. */
 void cli_error(const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
@@ -57,6 +58,7 @@ void cli_error(const char *fmt, ...) {
   va_end(ap);
 }
 
+/* A usage error points at the command's --help. */
 int cli_usage(const char *cmd, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
@@ -120,6 +122,7 @@ char *cli_datalog_report(const char *source, const biscuit_error *e) {
   return s;
 }
 
+/* Parse errors show the report; other errors only the message. */
 int cli_datalog_error(const char *source, const biscuit_error *e) {
   biscuit_status st = e ? biscuit_error_status(e) : BISCUIT_E_PARSE;
   if (st != BISCUIT_E_PARSE && st != BISCUIT_E_INCOMPLETE)

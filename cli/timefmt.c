@@ -10,7 +10,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "cli/cli.h"
+#include "cli.h"
 
 /* 9999-12-31T23:59:59Z: later dates have no four-digit year to print. */
 #define CLI_MAX_DATE UINT64_C(253402300799)
@@ -21,9 +21,8 @@ static const struct {
   const char *name;
   uint64_t us;
 } UNITS[] = {
-    {"us", 1},           {"\xc2\xb5s", 1},     {"ms", 1000},
-    {"s", 1000000},      {"m", 60000000},      {"min", 60000000},
-    {"h", 3600000000u},  {"d", 86400000000u},
+    {"us", 1},       {"\xc2\xb5s", 1},  {"ms", 1000},       {"s", 1000000},
+    {"m", 60000000}, {"min", 60000000}, {"h", 3600000000u}, {"d", 86400000000u},
 };
 
 /* The longest unit name at p; its length in *n, 0 when none. */
@@ -32,7 +31,8 @@ static uint64_t unit_at(const char *p, size_t *n) {
   *n = 0;
   for (size_t i = 0; i < sizeof UNITS / sizeof UNITS[0]; i++) {
     size_t l = strlen(UNITS[i].name);
-    if (l > *n && !strncmp(p, UNITS[i].name, l) && !isalpha((unsigned char)p[l])) {
+    if (l > *n && !strncmp(p, UNITS[i].name, l) &&
+        !isalpha((unsigned char)p[l])) {
       *n = l;
       us = UNITS[i].us;
     }
@@ -40,6 +40,7 @@ static uint64_t unit_at(const char *p, size_t *n) {
   return us;
 }
 
+/* A sum of NUMBER UNIT terms; overflow and bare numbers are refused. */
 int cli_parse_duration(const char *text, uint64_t *us) {
   const char *p = text;
   uint64_t total = 0;
@@ -81,8 +82,8 @@ static int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
   return era * 146097 + (int64_t)doe - 719468;
 }
 
-static void civil_from_days(int64_t z, int64_t *y, unsigned *m,
-                            unsigned *d) {
+/* The inverse of days_from_civil (H. Hinnant's algorithm). */
+static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d) {
   z += 719468;
   int64_t era = (z >= 0 ? z : z - 146096) / 146097;
   unsigned doe = (unsigned)(z - era * 146097);
@@ -123,13 +124,13 @@ static int parse_offset(const char **p, int64_t *off) {
     return 0;
   }
   if ((sign != '+' && sign != '-') || (++*p, digits(p, 2, &oh)) != 0 ||
-      expect_char(p, ":") != 0 || digits(p, 2, &om) != 0 || oh > 23 ||
-      om > 59)
+      expect_char(p, ":") != 0 || digits(p, 2, &om) != 0 || oh > 23 || om > 59)
     return -1;
   *off = (int64_t)(oh * 3600 + om * 60) * (sign == '-' ? -1 : 1);
   return 0;
 }
 
+/* RFC 3339 with an optional fraction (dropped) and any offset. */
 int cli_parse_date(const char *text, uint64_t *secs) {
   const char *p = text;
   unsigned y, mo, d, h, mi, s;
@@ -155,25 +156,28 @@ int cli_parse_date(const char *text, uint64_t *secs) {
   return 0;
 }
 
+/* UTC, no fraction: the form the Datalog printer uses. */
 void cli_format_date(uint64_t secs, char buf[32]) {
   int64_t y;
   unsigned m, d;
   uint64_t rem = secs % 86400;
   char tmp[96]; /* room for any year the compiler can imagine */
   civil_from_days((int64_t)(secs / 86400), &y, &m, &d);
-  snprintf(tmp, sizeof tmp, "%04lld-%02u-%02uT%02u:%02u:%02uZ", (long long)y,
-           m, d, (unsigned)(rem / 3600), (unsigned)(rem / 60 % 60),
+  snprintf(tmp, sizeof tmp, "%04lld-%02u-%02uT%02u:%02u:%02uZ", (long long)y, m,
+           d, (unsigned)(rem / 3600), (unsigned)(rem / 60 % 60),
            (unsigned)(rem % 60));
   snprintf(buf, 32, "%.31s", tmp);
 }
 
+/* A date is taken as is; a duration counts from now. */
 int cli_ttl_date(const char *text, uint64_t *secs) {
   uint64_t us;
   if (cli_parse_date(text, secs) == 0)
     return CLI_EXIT_OK;
   if (cli_parse_duration(text, &us) != 0) {
-    cli_error("--add-ttl: expected a duration (30s, 5m, 1h, 1d) or an "
-              "RFC 3339 date, not '%s'", text);
+    cli_error("--add-ttl: expected a duration (30s, 5m, 1h, 1d) or an RFC 3339 "
+              "date, not '%s'",
+              text);
     return CLI_EXIT_USAGE;
   }
   uint64_t now = (uint64_t)time(NULL);

@@ -8,7 +8,10 @@
 ** over parse). A mismatch aborts with both texts on stderr.
 **
 ** Strings are printed raw (no escaping), so text whose strings held an
-** escaped quote or backslash cannot be expected to read back.
+** escaped quote or backslash cannot be expected to read back. Sets and
+** maps print their strings in symbol-id order, as the reference does, and
+** ids follow the text's interning order, so with '{' in the input the
+** elements may come back permuted: then only the length must match.
 */
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,6 +90,11 @@ static bool round_trips(const char *src, size_t len) {
   return memchr(src, '\\', len) == NULL && memchr(src, '\0', len) == NULL;
 }
 
+/* Without '{' there is no set or map whose elements could be permuted. */
+static bool exact_order(const char *src, size_t len) {
+  return memchr(src, '{', len) == NULL;
+}
+
 static bool same_text(const bx_buf *a, const bx_buf *b) {
   return a->len == b->len && (a->len == 0 || memcmp(a->data, b->data,
                                                     a->len) == 0);
@@ -105,7 +113,8 @@ static _Noreturn void mismatch(const char *what, const bx_buf *a,
 ** Print the first parse, parse that text again and print it again. Only
 ** when the input is expected to round-trip are failures fatal.
 */
-static void check_reprint(const parsed *p, bpa_kind kind, bool strict) {
+static void check_reprint(const parsed *p, bpa_kind kind, bool strict,
+                          bool exact) {
   bx_buf first, second;
   parsed again;
   bx_buf_init(&first, 0);
@@ -116,8 +125,11 @@ static void check_reprint(const parsed *p, bpa_kind kind, bool strict) {
   }
   parse_one(&again, first.data ? first.data : "", first.len, kind);
   if (again.st == BISCUIT_OK && print_kind(&second, &again, kind)) {
-    if (strict && !same_text(&first, &second))
+    if (strict && exact && !same_text(&first, &second))
       mismatch("print(parse(print(x))) != print(x)", &first, &second);
+    if (strict && first.len != second.len)
+      mismatch("print(parse(print(x))) has another length", &first,
+               &second);
   } else if (strict && again.st != BISCUIT_E_NOMEM) {
     mismatch("printed text does not parse again", &first, &second);
   }
@@ -130,7 +142,7 @@ static void fuzz_kind(const char *src, size_t len, bpa_kind kind) {
   parsed p;
   parse_one(&p, src, len, kind);
   if (p.st == BISCUIT_OK)
-    check_reprint(&p, kind, round_trips(src, len));
+    check_reprint(&p, kind, round_trips(src, len), exact_order(src, len));
   parsed_free(&p);
 }
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: the release build's full suite, then the same suite
-# under AddressSanitizer + UndefinedBehaviorSanitizer with gcc and clang.
+# under AddressSanitizer + UndefinedBehaviorSanitizer with gcc and clang,
+# then the conformance and Datalog suites under valgrind.
 #   scripts/test.sh          all of it
 #   scripts/test.sh quick    release build only
 set -euo pipefail
@@ -16,4 +17,8 @@ for f in "${flavours[@]}"; do
   echo "=== $f: test"
   ctest --test-dir "build/$f" --output-on-failure -j"$(nproc)" || status=1
 done
+if [ "${1:-}" != quick ]; then
+  echo "=== valgrind"
+  scripts/valgrind.sh || status=1
+fi
 exit $status

@@ -101,8 +101,8 @@ static biscuit_status sym_overlap(bx_diag *d, const char *s) {
 ** could no longer be rebuilt by interning when appending.
 */
 static biscuit_status add_symbols(bdl_env *env, tables *tb,
-                                  const btk_block_head *h,
-                                  btk_block_info *info, bx_diag *d) {
+                                  const btk_block_head *h, btk_block_info *info,
+                                  bx_diag *d) {
   info->symbols = bx_arena_alloc(&env->arena, h->n_symbols * sizeof(char *));
   if (!info->symbols || h->n_symbols > UINT32_MAX)
     return nomem(d);
@@ -207,8 +207,7 @@ static biscuit_status decode_one(btk_token *t, tables *token_tb, size_t i,
   tables own;
   biscuit_status st;
   if (!sb->has_external)
-    return decode_into(t->env, token_tb, sb->block, false, max_depth, info,
-                       d);
+    return decode_into(t->env, token_tb, sb->block, false, max_depth, info, d);
   info->external_key = intern_key(t->env->keys, &sb->ext_key);
   if (info->external_key == BDL_NOSYM)
     return nomem(d);
@@ -219,8 +218,7 @@ static biscuit_status decode_one(btk_token *t, tables *token_tb, size_t i,
   return st;
 }
 
-biscuit_status btk_blocks_decode(btk_token *t, uint32_t max_depth,
-                                 bx_diag *d) {
+biscuit_status btk_blocks_decode(btk_token *t, uint32_t max_depth, bx_diag *d) {
   size_t n = t->envelope->n_blocks;
   tables tb;
   biscuit_status st = BISCUIT_OK;
@@ -277,7 +275,9 @@ typedef struct border {
 
 #define MAX_ORDER_DEPTH BDL_TRANSLATE_MAX_DEPTH
 
-static int cmp_u64(uint64_t a, uint64_t b) { return (a > b) - (a < b); }
+static int cmp_u64(uint64_t a, uint64_t b) {
+  return (a > b) - (a < b);
+}
 
 static int cmp_mem(const void *a, size_t la, const void *b, size_t lb) {
   int c = memcmp(a, b, la < lb ? la : lb);
@@ -448,9 +448,9 @@ static biscuit_status rt_coll(rtr *r, const bdl_term *t, bdl_term *out,
   border o = {r->src, false};
   uint32_t *perm = t->kind == BDL_ARRAY ? NULL : bperm(&o, c, stride, 0);
   bdl_term *items = bx_calloc((size_t)c->n * stride + 1, sizeof *items);
-  biscuit_status st =
-      items && !o.oom && (perm || t->kind == BDL_ARRAY) ? BISCUIT_OK
-                                                       : nomem(r->d);
+  biscuit_status st = items && !o.oom && (perm || t->kind == BDL_ARRAY)
+                          ? BISCUIT_OK
+                          : nomem(r->d);
   for (uint32_t i = 0; i < c->n && st == BISCUIT_OK; i++) {
     size_t from = (size_t)(perm ? perm[i] : i) * stride;
     for (unsigned k = 0; k < stride && st == BISCUIT_OK; k++)
@@ -578,16 +578,16 @@ static biscuit_status rt_rule(rtr *r, const bdl_rule *in, bdl_rule *out) {
   biscuit_status st;
   *out = *in;
   out->body = bx_arena_alloc(&r->dst->arena, in->n_body * sizeof *in->body);
-  out->exprs =
-      bx_arena_alloc(&r->dst->arena, in->n_exprs * sizeof *in->exprs);
+  out->exprs = bx_arena_alloc(&r->dst->arena, in->n_exprs * sizeof *in->exprs);
   if (!out->body || !out->exprs)
     return nomem(r->d);
   st = rt_pred(r, &in->head, &out->head);
   for (uint32_t i = 0; i < in->n_body && st == BISCUIT_OK; i++)
     st = rt_pred(r, &in->body[i], &out->body[i]);
-  for (uint32_t i = 0; i < in->n_exprs && st == BISCUIT_OK; i++)
-    st = rt_ops(r, in->exprs[i].ops, in->exprs[i].n_ops, &out->exprs[i].ops,
-                0);
+  for (uint32_t i = 0; i < in->n_exprs && st == BISCUIT_OK; i++) {
+    out->exprs[i].n_ops = in->exprs[i].n_ops;
+    st = rt_ops(r, in->exprs[i].ops, in->exprs[i].n_ops, &out->exprs[i].ops, 0);
+  }
   if (st == BISCUIT_OK)
     st = rt_scopes(r, in->scopes, in->n_scopes, &out->scopes);
   return st;
@@ -635,37 +635,43 @@ static biscuit_status rt_block(rtr *r, const bdl_block *b, bdl_block *out) {
 
 /* ============================================================ writing */
 
+/* One table entry, which must land at the next id. */
+static biscuit_status push_entry(bdl_symtab *tab, const char *s, size_t len,
+                                 bx_diag *d) {
+  uint32_t want = bdl_symtab_count(tab);
+  uint32_t id = s ? bdl_symtab_intern(tab, s, len) : want + 1;
+  if (id == BDL_NOSYM)
+    return nomem(d);
+  return id == want ? BISCUIT_OK
+                    : internal(d, "the token's tables are not canonical");
+}
+
+static biscuit_status push_tables(bdl_env *w, const btk_token *t,
+                                  const btk_block_info *info, bx_diag *d) {
+  biscuit_status st = BISCUIT_OK;
+  for (uint32_t k = 0; k < info->n_symbols && st == BISCUIT_OK; k++)
+    st = push_entry(w->syms, info->symbols[k], strlen(info->symbols[k]), d);
+  for (uint32_t k = 0; k < info->n_keys && st == BISCUIT_OK; k++) {
+    size_t len = 0;
+    const char *s = bdl_symtab_str(t->env->keys, info->keys[k], &len);
+    st = push_entry(w->keys, s, len, d);
+  }
+  return st;
+}
+
 /*
 ** The wire env of a block: default symbols, then the token's table as it
 ** stands after blocks [0, upto), skipping third-party blocks; nothing for
 ** a third-party block. Ids must come out dense (id 28 + k is symbol 1024
 ** + k), which the decoder's overlap checks guarantee.
 */
-static biscuit_status wire_env(const btk_ser *how, bdl_env **out,
-                               bx_diag *d) {
+static biscuit_status wire_env(const btk_ser *how, bdl_env **out, bx_diag *d) {
   bdl_env *w = bdl_env_new(NULL);
   const btk_token *t = how->third_party ? NULL : how->t;
   biscuit_status st = w ? BISCUIT_OK : nomem(d);
-  for (size_t j = 0; t && j < how->upto && j < t->n_blocks; j++) {
-    const btk_block_info *info = &t->blocks[j];
-    for (uint32_t k = 0; info->external_key == BDL_NOSYM && st == BISCUIT_OK &&
-                         k < info->n_symbols;
-         k++) {
-      uint32_t want = bdl_symtab_count(w->syms);
-      const char *s = info->symbols[k];
-      if (bdl_symtab_intern(w->syms, s, strlen(s)) != want)
-        st = internal(d, "the token's symbol table is not canonical");
-    }
-    for (uint32_t k = 0; info->external_key == BDL_NOSYM && st == BISCUIT_OK &&
-                         k < info->n_keys;
-         k++) {
-      uint32_t want = bdl_symtab_count(w->keys);
-      size_t len = 0;
-      const char *s = bdl_symtab_str(t->env->keys, info->keys[k], &len);
-      if (!s || bdl_symtab_intern(w->keys, s, len) != want)
-        st = internal(d, "the token's key table is not canonical");
-    }
-  }
+  for (size_t j = 0; t && j < how->upto && j < t->n_blocks; j++)
+    if (st == BISCUIT_OK && t->blocks[j].external_key == BDL_NOSYM)
+      st = push_tables(w, t, &t->blocks[j], d);
   if (st != BISCUIT_OK) {
     bdl_env_free(w);
     w = NULL;
@@ -697,8 +703,7 @@ static biscuit_status new_entries(const bdl_env *w, uint32_t n0, uint32_t k0,
 
 biscuit_status btk_block_serialize(const btk_ser *how, const bdl_env *src,
                                    const bdl_block *b, uint8_t **out,
-                                   size_t *len, uint32_t *version,
-                                   bx_diag *d) {
+                                   size_t *len, uint32_t *version, bx_diag *d) {
   bdl_env *w = NULL;
   bdl_block wb;
   btk_block_meta meta;

@@ -97,12 +97,10 @@ biscuit_status btk_token_append(const btk_token *t, const bdl_env *src,
     btk_envelope_free(e);
     return st;
   }
-  return btk_token_from_envelope(e, t->verified, BTK_DEFAULT_MAX_DEPTH, out,
-                                 d);
+  return btk_token_from_envelope(e, t->verified, BTK_DEFAULT_MAX_DEPTH, out, d);
 }
 
-biscuit_status btk_token_seal(const btk_token *t, btk_token **out,
-                              bx_diag *d) {
+biscuit_status btk_token_seal(const btk_token *t, btk_token **out, bx_diag *d) {
   btk_envelope *e = NULL;
   biscuit_status st;
   *out = NULL;
@@ -115,8 +113,7 @@ biscuit_status btk_token_seal(const btk_token *t, btk_token **out,
     btk_envelope_free(e);
     return st;
   }
-  return btk_token_from_envelope(e, t->verified, BTK_DEFAULT_MAX_DEPTH, out,
-                                 d);
+  return btk_token_from_envelope(e, t->verified, BTK_DEFAULT_MAX_DEPTH, out, d);
 }
 
 /* ================================================== third-party blocks */
@@ -192,6 +189,5 @@ biscuit_status btk_token_append_tp(const btk_token *t, const uint8_t *contents,
     btk_envelope_free(e);
     return st;
   }
-  return btk_token_from_envelope(e, t->verified, BTK_DEFAULT_MAX_DEPTH, out,
-                                 d);
+  return btk_token_from_envelope(e, t->verified, BTK_DEFAULT_MAX_DEPTH, out, d);
 }

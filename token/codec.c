@@ -777,12 +777,10 @@ static biscuit_status dec_set(dec *c, const PbTermSet *s, bdl_term *out) {
   return st;
 }
 
-static biscuit_status dec_array_term(dec *c, const PbArray *a,
-                                     bdl_term *out) {
+static biscuit_status dec_array_term(dec *c, const PbArray *a, bdl_term *out) {
   bdl_term *items = NULL;
   biscuit_status st = dec_items(c, a->array, a->n_array, &items);
-  if (st == BISCUIT_OK &&
-      (st = bdl_make_array(c->env, items, a->n_array, out)))
+  if (st == BISCUIT_OK && (st = bdl_make_array(c->env, items, a->n_array, out)))
     st = obj_fail(c, st);
   bx_free(items);
   return st;
@@ -843,6 +841,8 @@ static biscuit_status dec_map(dec *c, const PbMap *m, bdl_term *out) {
   return st;
 }
 
+/* One Term oneof (wire-format.md "Terms"); an empty oneof is refused, as
+   the reference refuses it ("ID content enum is empty"). */
 static biscuit_status dec_term(dec *c, const PbTerm *t, bdl_term *out) {
   uint32_t id;
   biscuit_status st;
@@ -893,12 +893,12 @@ static biscuit_status dec_pred(dec *c, const PbPredicate *p, bdl_pred *out) {
   return st;
 }
 
-static biscuit_status dec_ops(dec *c, PbOp *const *ops, size_t n,
-                              bdl_op **out, uint32_t *n_out);
+static biscuit_status dec_ops(dec *c, PbOp *const *ops, size_t n, bdl_op **out,
+                              uint32_t *n_out);
 
 /* Ffi carries a name and nothing else does (reference proto_op_to_token_op). */
-static biscuit_status dec_ffi(dec *c, bool is_ffi, bool has_name,
-                              uint64_t name, uint32_t *out) {
+static biscuit_status dec_ffi(dec *c, bool is_ffi, bool has_name, uint64_t name,
+                              uint32_t *out) {
   *out = BDL_NOSYM;
   if (is_ffi && !has_name)
     return deser_fail(c->d, "missing ffi name");
@@ -925,8 +925,7 @@ static biscuit_status dec_binary(dec *c, const PbOpBinary *b, bdl_op *out) {
   return dec_ffi(c, k == BDL_B_FFI, b->has_ffi_name, b->ffi_name, &out->ffi);
 }
 
-static biscuit_status dec_closure(dec *c, const PbOpClosure *pc,
-                                  bdl_op *out) {
+static biscuit_status dec_closure(dec *c, const PbOpClosure *pc, bdl_op *out) {
   bdl_closure *cl = dec_array(c, 1, sizeof *cl);
   biscuit_status st = BISCUIT_OK;
   if (!cl || !count32(pc->n_params, &cl->n_params) ||
@@ -961,8 +960,8 @@ static biscuit_status dec_op(dec *c, const PbOp *o, bdl_op *out) {
 
 /* The op stack's shape is left to the evaluator (InvalidStack at run
    time), as in the reference. */
-static biscuit_status dec_ops(dec *c, PbOp *const *ops, size_t n,
-                              bdl_op **out, uint32_t *n_out) {
+static biscuit_status dec_ops(dec *c, PbOp *const *ops, size_t n, bdl_op **out,
+                              uint32_t *n_out) {
   biscuit_status st = BISCUIT_OK;
   if (!count32(n, n_out) || !(*out = dec_array(c, n, sizeof **out)))
     return nomem(c->d);
@@ -1010,6 +1009,8 @@ static biscuit_status dec_scopes(dec *c, PbScope *const *s, size_t n,
   return st;
 }
 
+/* Head, body, expressions, scopes; whether scopes are allowed at this
+   version is btk_block_check_version's question. */
 static biscuit_status dec_rule(dec *c, const PbRule *r, bdl_rule *out) {
   biscuit_status st;
   memset(out, 0, sizeof *out);
@@ -1202,6 +1203,7 @@ static void enc_coll(enc *e, const bdl_term *t, PbTerm *pt, unsigned depth) {
   }
 }
 
+/* One term, with string and variable ids mapped to wire indexes. */
 static PbTerm *enc_term(enc *e, const bdl_term *t, unsigned depth) {
   PbTerm *pt = enc_alloc(e, 1, sizeof *pt);
   if (!pt || enc_deep(e, depth))
@@ -1265,8 +1267,7 @@ static PbPredicate *enc_pred(enc *e, const bdl_pred *p) {
 
 static PbOp **enc_ops(enc *e, const bdl_op *ops, uint32_t n, unsigned depth);
 
-static PbOpClosure *enc_closure(enc *e, const bdl_closure *c,
-                                unsigned depth) {
+static PbOpClosure *enc_closure(enc *e, const bdl_closure *c, unsigned depth) {
   PbOpClosure *pc = enc_alloc(e, 1, sizeof *pc);
   if (!pc)
     return NULL;
@@ -1282,8 +1283,8 @@ static PbOpClosure *enc_closure(enc *e, const bdl_closure *c,
 
 /* Unary and binary ops: the kind, and the extern name for Ffi only. */
 static void enc_opcode(enc *e, const bdl_op *o, PbOp *po) {
-  bool ffi = o->type == BDL_OP_UNARY ? o->kind == BDL_U_FFI
-                                     : o->kind == BDL_B_FFI;
+  bool ffi =
+      o->type == BDL_OP_UNARY ? o->kind == BDL_U_FFI : o->kind == BDL_B_FFI;
   if (o->type == BDL_OP_UNARY) {
     PbOpUnary *u = enc_alloc(e, 1, sizeof *u);
     if (!u)
@@ -1307,8 +1308,8 @@ static void enc_opcode(enc *e, const bdl_op *o, PbOp *po) {
   }
 }
 
-static PbOp **enc_ops(enc *e, const bdl_op *ops, uint32_t n,
-                      unsigned depth) {
+/* Ops in stored order; closures nest (their depth is bounded). */
+static PbOp **enc_ops(enc *e, const bdl_op *ops, uint32_t n, unsigned depth) {
   PbOp **v = enc_alloc(e, n, sizeof *v);
   if (!v || enc_deep(e, depth))
     return v;
@@ -1351,6 +1352,7 @@ static PbScope **enc_scopes(enc *e, const bdl_scope *s, uint32_t n) {
   return v;
 }
 
+/* Fields in number order: head, body, expressions, scopes. */
 static PbRule *enc_rule(enc *e, const bdl_rule *r) {
   PbRule *pr = enc_alloc(e, 1, sizeof *pr);
   if (!pr)
@@ -1392,6 +1394,8 @@ static PbCheck *enc_check(enc *e, const bdl_check *k) {
   return pc;
 }
 
+/* The Datalog fields of a Block (4..7); symbols, context, version and
+   keys come from the meta. */
 static void enc_body(enc *e, const bdl_block *b, PbBlock *pb) {
   pb->n_facts = b->n_facts;
   pb->facts = enc_alloc(e, b->n_facts, sizeof *pb->facts);

@@ -67,8 +67,8 @@ biscuit_status btk_token_decode(const uint8_t *buf, size_t len,
   return btk_token_from_envelope(e, root != NULL, lim->max_depth, out, d);
 }
 
-biscuit_status btk_token_encode(const btk_token *t, uint8_t **out,
-                                size_t *len, bx_diag *d) {
+biscuit_status btk_token_encode(const btk_token *t, uint8_t **out, size_t *len,
+                                bx_diag *d) {
   if (!t || !t->envelope) {
     *out = NULL;
     *len = 0;
@@ -77,8 +77,8 @@ biscuit_status btk_token_encode(const btk_token *t, uint8_t **out,
   return btk_envelope_encode(t->envelope, out, len, d);
 }
 
-biscuit_status btk_token_block_source(const btk_token *t, size_t i,
-                                      bx_buf *out, bx_diag *d) {
+biscuit_status btk_token_block_source(const btk_token *t, size_t i, bx_buf *out,
+                                      bx_diag *d) {
   if (!t || i >= t->n_blocks)
     return bx_fail(d, BISCUIT_E_MISUSE, "InvalidBlockId",
                    "no block %zu in this token", i);
@@ -101,6 +101,6 @@ biscuit_status btk_token_block_reencode(const btk_token *t, size_t i,
   how.third_party = t->blocks[i].external_key != BDL_NOSYM;
   how.version = t->blocks[i].version;
   how.context = t->blocks[i].context;
-  return btk_block_serialize(&how, t->env, &t->blocks[i].block, out, len,
-                             NULL, d);
+  return btk_block_serialize(&how, t->env, &t->blocks[i].block, out, len, NULL,
+                             d);
 }

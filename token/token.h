@@ -7,7 +7,8 @@
 **   token.c     decode (+ verify), free, accessors
 **   block.c     Block message <-> IR through codec.c, symbol and key
 **               tables (spec "Symbol table", "Public key tables")
-**   build.c     create / append / seal / third-party, version detection
+**   build.c     create / append / seal / third-party
+**   version.c   the Datalog version a block needs (btk_block_min_version)
 */
 #ifndef BISCUIT_TOKEN_TOKEN_H
 #define BISCUIT_TOKEN_TOKEN_H

@@ -19,8 +19,7 @@
 ** must be empty): the token's own table for ordinary blocks, the
 ** default symbols plus their own tables for third-party blocks.
 */
-biscuit_status btk_blocks_decode(btk_token *t, uint32_t max_depth,
-                                 bx_diag *d);
+biscuit_status btk_blocks_decode(btk_token *t, uint32_t max_depth, bx_diag *d);
 
 /*
 ** A token around an envelope (taken over, freed on error too): decode its
@@ -45,8 +44,7 @@ typedef struct btk_ser {
 */
 biscuit_status btk_block_serialize(const btk_ser *how, const bdl_env *src,
                                    const bdl_block *b, uint8_t **out,
-                                   size_t *len, uint32_t *version,
-                                   bx_diag *d);
+                                   size_t *len, uint32_t *version, bx_diag *d);
 
 /*
 ** Check that Block bytes decode as a third-party block would (own

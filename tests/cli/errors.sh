@@ -31,7 +31,8 @@ expect_rc "two tokens" 2
 
 run inspect "$T001" --public-key
 expect_rc "option without value" 2
-expect_contains "option without value: message" "$ERR" "'--public-key' needs a value"
+expect_contains "option without value: message" "$ERR" \
+  "'--public-key' needs a value"
 
 run inspect "$T001" --json=yes
 expect_rc "flag with a value" 2
@@ -42,11 +43,13 @@ expect_rc "option twice" 2
 run inspect "$T001" --raw-input --public-key "$ROOT_PUB" \
   --authorize-with 'allow if true;' --authorize-with-file /dev/null
 expect_rc "two authorizer sources" 2
-expect_contains "two authorizer sources: message" "$ERR" "cannot be used together"
+expect_contains "two authorizer sources: message" "$ERR" \
+  "cannot be used together"
 
 run inspect "$T001" --raw-input --authorize-with 'allow if true;'
 expect_rc "authorizing without a key" 2
-expect_contains "authorizing without a key: message" "$ERR" "needs the root public key"
+expect_contains "authorizing without a key: message" "$ERR" \
+  "needs the root public key"
 
 run inspect "$T001" --raw-input --query-all
 expect_rc "--query-all alone" 2
@@ -68,7 +71,8 @@ expect_rc "keypair: raw needs --only-*" 2
 
 run keypair --key-algorithm rsa
 expect_rc "keypair: unknown algorithm" 2
-expect_contains "keypair: unknown algorithm message" "$ERR" "unknown key algorithm 'rsa'"
+expect_contains "keypair: unknown algorithm message" "$ERR" \
+  "unknown key algorithm 'rsa'"
 
 run generate /dev/null
 expect_rc "generate without a key" 2
@@ -113,7 +117,8 @@ expect_contains "bad base64: names the file" "$ERR" "$TMP/bad.b64"
 
 run inspect "$TMP/bad.b64" --json
 expect_rc "bad base64 (json)" 3
-expect_contains "bad base64 (json): error" "$(json_get "$OUT" 'j["error"]')" "base64"
+expect_contains "bad base64 (json): error" "$(json_get "$OUT" 'j["error"]')" \
+  "base64"
 
 : >"$TMP/empty"
 run inspect "$TMP/empty"
@@ -132,6 +137,33 @@ expect_contains "seal: not a token message" "$ERR" "not a valid token"
 
 run_in "$T001" inspect - --raw-input
 expect_rc "token from stdin" 0
+
+run_in "$T001" inspect - --raw-input --public-key "$ROOT_PUB" \
+  --authorize-with-file -
+expect_rc "stdin twice (inspect)" 2
+expect_contains "stdin twice: message" "$ERR" "only one input"
+run_in "$T001" attenuate - --raw-input --block-file -
+expect_rc "stdin twice (attenuate)" 2
+run_in /dev/null generate - --private-key-file -
+expect_rc "stdin twice (generate)" 2
+
+printf 'user("a");\0\n' >"$TMP/nul.dl"
+run generate "$TMP/nul.dl" --private-key "$ROOT_PRIV"
+expect_rc "NUL byte in Datalog" 3
+expect_contains "NUL byte: message" "$ERR" "NUL"
+
+# A sealed token cannot be extended.
+"$BISCUIT" seal "$T001" --raw-input >"$TMP/sealed"
+run attenuate "$TMP/sealed" --block 'check if true;'
+expect_rc "attenuate a sealed token" 3
+expect_contains "attenuate sealed: message" "$ERR" "cannot attenuate"
+run generate-third-party-block-request "$TMP/sealed"
+expect_rc "request on a sealed token" 3
+expect_contains "request on sealed: message" "$ERR" "third-party"
+
+run append-third-party-block "$T001" --raw-input --block-contents 'AAAA'
+expect_rc "append: garbage contents" 3
+expect_contains "append garbage: message" "$ERR" "cannot append"
 
 # ------------------------------------------------------------ keys
 run inspect "$T001" --raw-input --public-key nothex
@@ -159,7 +191,7 @@ WRONG="$("$BISCUIT" keypair --only-public-key)"
 run inspect "$T001" --raw-input --public-key "$WRONG" \
   --authorize-with 'allow if true;' --json
 expect_rc "wrong key" 1
-expect_eq "wrong key: signatures_check" "$(json_get "$OUT" 'j["signatures_check"]')" false
+expect_json "wrong key: signatures_check" 'j["signatures_check"]' false
 expect_eq "wrong key: auth" "$(json_get "$OUT" 'j["auth"]')" null
 expect_eq "wrong key: blocks still shown" \
   "$(json_get "$OUT" 'len(j["token"]["blocks"])')" 2
@@ -180,13 +212,15 @@ expect_eq "parse error: nothing on stdout" "$OUT" ""
 
 run attenuate "$T001" --raw-input --block 'check if'
 expect_rc "attenuate: incomplete block" 3
-expect_contains "attenuate: incomplete names the argument" "$ERR" "<argument>:1:"
+expect_contains "attenuate: incomplete names the argument" "$ERR" \
+  "<argument>:1:"
 
 run inspect "$T001" --raw-input --public-key "$ROOT_PUB" \
   --authorize-with-file "$TMP/bad.dl" --json
 expect_rc "authorizer parse error" 3
 expect_contains "authorizer parse error: stderr" "$ERR" "$TMP/bad.dl:2:15:"
-expect_contains "authorizer parse error: json" "$(json_get "$OUT" 'j["error"]')" "bad.dl:2:15"
+expect_contains "authorizer parse error: json" \
+  "$(json_get "$OUT" 'j["error"]')" "bad.dl:2:15"
 
 run inspect "$T001" --raw-input --public-key "$ROOT_PUB" --query 'data($x) <-'
 expect_rc "query parse error" 3
@@ -212,8 +246,8 @@ expect_eq "allowed: stderr empty" "$ERR" ""
 run inspect "$SAMPLES/test027_integer_wraparound.bc" --raw-input \
   --public-key "$ROOT_PUB" --authorize-with 'allow if true;' --json
 expect_rc "execution error" 1
-expect_eq "execution error: json" \
-  "$(json_get "$OUT" 'j["auth"]["result"]')" '{"error": {"Execution": "Overflow"}}'
+expect_json "execution error: json" 'j["auth"]["result"]' \
+  '{"error": {"Execution": "Overflow"}}'
 
 # A run limit: 1 iteration is too few for a rule to derive anything.
 run inspect "$T001" --raw-input --public-key "$ROOT_PUB" --json \
@@ -243,7 +277,7 @@ expect_contains "authorize with snapshot: message" "$ERR" "policies snapshot"
 printf 'AAAA\n' >"$TMP/snap.b64"
 run inspect-snapshot "$TMP/snap.b64" --json
 expect_rc "inspect-snapshot (not implemented)" 3
-expect_eq "inspect-snapshot: json error" "$(json_get "$OUT" 'list(j)')" '["error"]'
+expect_json "inspect-snapshot: json error" 'list(j)' '["error"]'
 
 # ------------------------------------------------------------ help
 for cmd in keypair generate attenuate seal inspect inspect-snapshot \

@@ -12,8 +12,10 @@ source "$(dirname "$0")/lib.sh"
 GOLDEN="$HERE/golden"
 T001="$SAMPLES/test001_basic.bc"
 T024="$SAMPLES/test024_third_party.bc"
-P256_KEY=secp256r1-private/4e3f7b0a1c2d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7
-OTHER_KEY=ed25519/0000000000000000000000000000000000000000000000000000000000000001
+P256_KEY=secp256r1-private/4e3f7b0a1c2d5e6f708192a3b4c5d6e7
+P256_KEY+=f8091a2b3c4d5e6f708192a3b4c5d6e7
+OTHER_KEY=ed25519/00000000000000000000000000000000
+OTHER_KEY+=00000000000000000000000000000001
 cd "$TMP" || exit 2
 
 # The masks: run statistics (the library's business, not the command's),
@@ -28,11 +30,12 @@ mask() {
     -e "s#$TMP#<tmp>#g" -e "$hex"
 }
 
-# golden NAME SHELL-COMMAND: runs the command ($B is the biscuit command)
-# and compares its masked stdout, stderr and exit status with the file.
+# golden NAME [SHELL-COMMAND]: runs the command (else the script read from
+# stdin; $B is the biscuit command) and compares its masked stdout, stderr
+# and exit status with the golden file.
 golden() {
-  local name="$1" cmd="$2" actual="$TMP/$1.actual"
-  B="$BISCUIT" bash -c "$cmd" >"$TMP/g.out" 2>"$TMP/g.err"
+  local name="$1" cmd="${2:-$(cat)}" actual="$TMP/$1.actual"
+  B="$BISCUIT" bash -c "$cmd" >"$TMP/g.out" 2>"$TMP/g.err" </dev/null
   local rc=$?
   {
     mask <"$TMP/g.out"
@@ -60,45 +63,117 @@ export ROOT_PRIV ROOT_PUB SAMPLES T001 T024 P256_KEY OTHER_KEY
 
 # ------------------------------------------------------------ keypair
 golden keypair-from-private '$B keypair --from-private-key "$ROOT_PRIV"'
-golden keypair-only-public '$B keypair --from-private-key "$ROOT_PRIV" --only-public-key'
-golden keypair-pem-private '$B keypair --from-private-key "$ROOT_PRIV" --only-private-key --key-output-format pem'
-golden keypair-pem-public '$B keypair --from-private-key "$ROOT_PRIV" --only-public-key --key-output-format pem'
+golden keypair-only-public <<'SH'
+$B keypair --from-private-key "$ROOT_PRIV" --only-public-key
+SH
+golden keypair-pem-private <<'SH'
+$B keypair --from-private-key "$ROOT_PRIV" --only-private-key \
+  --key-output-format pem
+SH
+golden keypair-pem-public <<'SH'
+$B keypair --from-private-key "$ROOT_PRIV" --only-public-key \
+  --key-output-format pem
+SH
 golden keypair-secp256r1 '$B keypair --from-private-key "$P256_KEY"'
-golden keypair-secp256r1-pem '$B keypair --from-private-key "$P256_KEY" --only-public-key --key-output-format pem'
+golden keypair-secp256r1-pem <<'SH'
+$B keypair --from-private-key "$P256_KEY" --only-public-key \
+  --key-output-format pem
+SH
 MASK_HEX=1 golden keypair-random '$B keypair --key-algorithm secp256r1'
 
 # ------------------------------------------------------------ inspect
 golden inspect-nokey '$B inspect "$T001" --raw-input'
 golden inspect-nokey-json '$B inspect "$T001" --raw-input --json'
-golden inspect-denied '$B inspect "$T001" --raw-input --public-key "$ROOT_PUB" --authorize-with-file test001.dl'
-golden inspect-denied-json '$B inspect "$T001" --raw-input --public-key "$ROOT_PUB" --authorize-with-file test001.dl --json'
-golden inspect-allowed '$B inspect "$T001" --raw-input --public-key "$ROOT_PUB" --authorize-with "resource(\"file1\"); operation(\"read\"); allow if right(\"file1\", \"read\");"'
-golden inspect-third-party '$B inspect "$T024" --raw-input --public-key "$ROOT_PUB" --authorize-with-file test024.dl'
-golden inspect-third-party-json '$B inspect "$T024" --raw-input --public-key "$ROOT_PUB" --authorize-with-file test024.dl --json'
-golden inspect-wrong-key '$B inspect "$T001" --raw-input --public-key "$OTHER_KEY" --authorize-with "allow if true;"'
-golden inspect-wrong-key-json '$B inspect "$T001" --raw-input --public-key "$OTHER_KEY" --authorize-with "allow if true;" --json'
-golden inspect-query '$B inspect "$T001" --raw-input --public-key "$ROOT_PUB" --query "data(\$f, \$r) <- right(\$f, \$r)"'
-golden inspect-query-json '$B inspect "$T001" --raw-input --public-key "$ROOT_PUB" --query "data(\$f, \$r) <- right(\$f, \$r)" --json'
-golden inspect-execution-error '$B inspect "$SAMPLES/test027_integer_wraparound.bc" --raw-input --public-key "$ROOT_PUB" --authorize-with "allow if true;"'
-golden inspect-invalid-block-rule '$B inspect "$SAMPLES/test018_unbound_variables_in_rule.bc" --raw-input --public-key "$ROOT_PUB" --authorize-with "allow if true;" --json'
-golden inspect-authorizer-error '$B inspect "$T001" --raw-input --public-key "$ROOT_PUB" --authorize-with "allow if true; deny if" --json'
+golden inspect-denied <<'SH'
+$B inspect "$T001" --raw-input --public-key "$ROOT_PUB" \
+  --authorize-with-file test001.dl
+SH
+golden inspect-denied-json <<'SH'
+$B inspect "$T001" --raw-input --public-key "$ROOT_PUB" \
+  --authorize-with-file test001.dl --json
+SH
+golden inspect-allowed <<'SH'
+$B inspect "$T001" --raw-input --public-key "$ROOT_PUB" --authorize-with \
+  'resource("file1"); operation("read"); allow if right("file1", "read");'
+SH
+golden inspect-third-party <<'SH'
+$B inspect "$T024" --raw-input --public-key "$ROOT_PUB" \
+  --authorize-with-file test024.dl
+SH
+golden inspect-third-party-json <<'SH'
+$B inspect "$T024" --raw-input --public-key "$ROOT_PUB" \
+  --authorize-with-file test024.dl --json
+SH
+golden inspect-wrong-key <<'SH'
+$B inspect "$T001" --raw-input --public-key "$OTHER_KEY" \
+  --authorize-with 'allow if true;'
+SH
+golden inspect-wrong-key-json <<'SH'
+$B inspect "$T001" --raw-input --public-key "$OTHER_KEY" \
+  --authorize-with 'allow if true;' --json
+SH
+golden inspect-query <<'SH'
+$B inspect "$T001" --raw-input --public-key "$ROOT_PUB" \
+  --query 'data($f, $r) <- right($f, $r)'
+SH
+golden inspect-query-json <<'SH'
+$B inspect "$T001" --raw-input --public-key "$ROOT_PUB" \
+  --query 'data($f, $r) <- right($f, $r)' --json
+SH
+golden inspect-execution-error <<'SH'
+$B inspect "$SAMPLES/test027_integer_wraparound.bc" --raw-input \
+  --public-key "$ROOT_PUB" --authorize-with 'allow if true;'
+SH
+golden inspect-invalid-block-rule <<'SH'
+$B inspect "$SAMPLES/test018_unbound_variables_in_rule.bc" --raw-input \
+  --public-key "$ROOT_PUB" --authorize-with 'allow if true;' --json
+SH
+golden inspect-authorizer-error <<'SH'
+$B inspect "$T001" --raw-input --public-key "$ROOT_PUB" \
+  --authorize-with 'allow if true; deny if' --json
+SH
 golden inspect-snapshot '$B inspect-snapshot - --json <<<AAAA'
 
 # ------------------------------------------------------------ generate...
-cat >policy.dl <<'EOF'
+cat >policy.dl <<'DL'
 user({user});
 right("file1", {op});
 check if operation($op), {"read", "write"}.contains($op);
-EOF
-MASK_HEX=1 golden generate '$B generate policy.dl --private-key "$ROOT_PRIV" --root-key-id 7 --context demo --param user=alice --param op=read --add-ttl 2030-01-01T00:00:00Z | $B inspect - --public-key "$ROOT_PUB" --json'
-MASK_HEX=1 golden attenuate '$B generate policy.dl --private-key "$ROOT_PRIV" --param user=alice --param op=read | $B attenuate - --block "check if resource(\$r), \$r.starts_with(\"/tmp/\");" --context "second" | $B inspect - --public-key "$ROOT_PUB"'
-MASK_HEX=1 golden seal '$B generate policy.dl --private-key "$ROOT_PRIV" --param user=bob --param op=write | $B seal - | $B inspect - --public-key "$ROOT_PUB" --authorize-with "operation(\"write\"); allow if user(\"bob\");"'
-MASK_HEX=1 golden third-party '$B generate - --private-key "$ROOT_PRIV" <<<"user(\"alice\");" >t0 &&
+DL
+MASK_HEX=1 golden generate <<'SH'
+$B generate policy.dl --private-key "$ROOT_PRIV" --root-key-id 7 \
+  --context demo --param user=alice --param op=read \
+  --add-ttl 2030-01-01T00:00:00Z |
+  $B inspect - --public-key "$ROOT_PUB" --json
+SH
+MASK_HEX=1 golden attenuate <<'SH'
+$B generate policy.dl --private-key "$ROOT_PRIV" --param user=alice \
+  --param op=read |
+  $B attenuate - --context second \
+    --block 'check if resource($r), $r.starts_with("/tmp/");' |
+  $B inspect - --public-key "$ROOT_PUB"
+SH
+MASK_HEX=1 golden seal <<'SH'
+$B generate policy.dl --private-key "$ROOT_PRIV" --param user=bob \
+  --param op=write | $B seal - |
+  $B inspect - --public-key "$ROOT_PUB" \
+    --authorize-with 'operation("write"); allow if user("bob");'
+SH
+MASK_HEX=1 golden third-party <<'SH'
+$B generate - --private-key "$ROOT_PRIV" <<<'user("alice");' >t0 &&
   $B generate-third-party-block-request t0 >req &&
-  $B generate-third-party-block req --private-key "$P256_KEY" --block "member(\"alice\", \"admins\");" >blk &&
+  $B generate-third-party-block req --private-key "$P256_KEY" \
+    --block 'member("alice", "admins");' >blk &&
   $B append-third-party-block t0 --block-contents-file blk |
-  $B inspect - --public-key "$ROOT_PUB" --authorize-with "allow if member(\"alice\", \"admins\") trusting {k};" --param "k:pubkey=$($B keypair --from-private-key "$P256_KEY" --only-public-key)"'
-golden generate-parse-error 'printf "user(\"alice\");\nright(\"file1\" \"read\");\n" >bad.dl; $B generate bad.dl --private-key "$ROOT_PRIV"'
+  $B inspect - --public-key "$ROOT_PUB" \
+    --authorize-with 'allow if member("alice", "admins") trusting {k};' \
+    --param "k:pubkey=$($B keypair --from-private-key "$P256_KEY" \
+      --only-public-key)"
+SH
+golden generate-parse-error <<'SH'
+printf 'user("alice");\nright("file1" "read");\n' >bad.dl
+$B generate bad.dl --private-key "$ROOT_PRIV"
+SH
 golden bad-base64 '$B inspect - <<<"not base64!"'
 
 # ------------------------------------------------------------ help

@@ -16,8 +16,12 @@ TMP="$(mktemp -d)"
 trap 'rm -rf "$TMP"' EXIT
 export NO_COLOR=1
 unset VISUAL EDITOR
-ROOT_PRIV="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["root_private_key"])' "$SAMPLES/samples.json")"
-ROOT_PUB="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["root_public_key"])' "$SAMPLES/samples.json")"
+sample_key() {
+  python3 -c 'import json, sys
+print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$SAMPLES/samples.json" "$1"
+}
+ROOT_PRIV="$(sample_key root_private_key)"
+ROOT_PUB="$(sample_key root_public_key)"
 PASSED=0
 FAILED=0
 
@@ -93,6 +97,14 @@ try:
 except Exception as e:
     print("ERROR: %r" % e)
 ' "$1" "$2"
+}
+
+# expect_json NAME PYTHON-EXPR EXPECTED: json_get "$OUT" EXPR == EXPECTED.
+expect_json() { expect_eq "$1" "$(json_get "$OUT" "$2")" "$3"; }
+
+# expect_match NAME VALUE ERE: the whole value matches the regex.
+expect_match() {
+  if [[ "$2" =~ $3 ]]; then pass; else fail "$1: expected /$3/" "$2"; fi
 }
 
 finish() {
