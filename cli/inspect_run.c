@@ -151,11 +151,24 @@ static void authorize(cli_inspection *r) {
   r->authorized = 1;
 }
 
+/* The query runs after the authorization, over the same world. */
 void cli_inspect_query(const cli_auth_request *q, cli_inspection *r) {
   r->query_rule = q->query;
   r->query_st =
       biscuit_authorizer_query(r->authorizer, q->query, q->params, q->query_all,
                                &r->query_facts, &r->query_err);
+}
+
+/*
+** A query alone over a token that could not be loaded: the loading error
+** is the query's, since no authorization is there to report it.
+*/
+static void query_cannot_run(const cli_auth_request *q, cli_inspection *r) {
+  r->query_rule = q->query;
+  r->query_st = r->auth_st;
+  r->query_err = r->auth_err;
+  r->auth_st = BISCUIT_OK;
+  r->auth_err = NULL;
 }
 
 /*
@@ -174,7 +187,9 @@ int cli_inspect_authorize(const cli_auth_request *q, cli_inspection *r) {
     return st;
   if (q->code || q->policy)
     authorize(r);
-  if (q->query && r->auth_st != BISCUIT_E_NOMEM)
+  else if (r->auth_st != BISCUIT_OK)
+    query_cannot_run(q, r);
+  if (q->query && !r->query_rule && r->auth_st != BISCUIT_E_NOMEM)
     cli_inspect_query(q, r);
   return CLI_EXIT_OK;
 }

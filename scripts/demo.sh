@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # A two-second tour of the library through the `biscuit` command: a root
-# key pair, a token, an attenuated copy, then one request it allows and
-# one it denies (showing the failed check). Exits 0 only when both
-# verdicts are the expected ones.
+# key pair, a token, an attenuated copy, then a request the service's
+# policy allows and one it denies (showing the failed check). The policy
+# is policies/file-storage/policy.biscuit when present, else an inline
+# equivalent. Exits 0 only when both verdicts are the expected ones.
 #   scripts/demo.sh [path/to/biscuit]   (default: build/release/biscuit)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,53 +13,63 @@ if [ ! -x "$BISCUIT" ]; then
   exit 2
 fi
 BISCUIT="$(cd "$(dirname "$BISCUIT")" && pwd)/$(basename "$BISCUIT")"
+POLICY="$PWD/policies/file-storage/policy.biscuit"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 cd "$tmp"
 
 bold='' reset=''
-if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then bold=$'\033[1m' reset=$'\033[0m'; fi
+if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then
+  bold=$'\033[1m' reset=$'\033[0m'
+fi
 step() { printf '\n%s== %s%s\n' "$bold" "$1" "$reset"; }
 show() { sed 's/^/   /'; }
 
-step "1. The service's root key pair"
+step "1. The storage service's root key pair"
 "$BISCUIT" keypair --only-private-key >root.key
 pub="$("$BISCUIT" keypair --from-file root.key --only-public-key)"
 echo "   public key: $pub"
 
-step "2. A token for alice, signed with the root key"
-cat >authority.dl <<'EOF'
-user("alice");
-right("file1", "read");
-right("file1", "write");
-EOF
-show <authority.dl
-"$BISCUIT" generate authority.dl --private-key-file root.key >token
-echo "   token: $(head -c 48 token)... ($(wc -c <token) bytes of base64)"
+step "2. Alice logs in: a token signed with the root key"
+echo 'user("alice");' | show
+echo 'user("alice");' | "$BISCUIT" generate - --private-key-file root.key \
+  >token
+echo "   token: $(head -c 40 token)... ($(wc -c <token) bytes of base64)"
 
 step "3. Alice attenuates it, offline: read-only, for one hour"
 "$BISCUIT" attenuate token --block 'check if operation("read");' \
   --add-ttl 1h >readonly
-echo '   check if operation("read");'
-echo '   check if time($time), $time <= <now + 1h>;'
+"$BISCUIT" inspect readonly | sed -n '/^Block 1/,$p' | tail -n +2 | show
 
-# The service's authorizer for one request.
+# The service's authorizer: its policy, then the request's facts.
+if [ -f "$POLICY" ]; then
+  cp "$POLICY" policy.dl
+  policy_name="policies/file-storage/policy.biscuit"
+else
+  printf '%s\n' 'allow if user($u), resource($p), operation($op),' \
+    '  owner($u, $p);' 'deny if true;' >policy.dl
+  policy_name="an inline owner-only policy"
+fi
 authorize() { # OPERATION
+  cp policy.dl request.dl
+  printf '%s\n' 'resource("/home/alice/notes.txt");' \
+    "operation(\"$1\");" 'owner("alice", "/home/alice/notes.txt");' \
+    >>request.dl
   "$BISCUIT" inspect readonly --public-key "$pub" --include-time \
-    --authorize-with "resource(\"file1\"); operation(\"$1\");
-                      allow if user(\$u), right(\"file1\", \"$1\");"
+    --authorize-with-file request.dl
 }
 
-step "4. The service authorizes: alice reads file1"
 set +e
 authorize read >allow.out 2>allow.err
 allow_rc=$?
 authorize write >deny.out 2>deny.err
 deny_rc=$?
 set -e
+
+step "4. Alice reads her file (authorizer: $policy_name)"
 grep '^Authorization:' allow.out | show
 
-step "5. The service authorizes: alice writes file1"
+step "5. Alice writes her file with the read-only token"
 grep -E '^Authorization:|^  failed' deny.out | show
 
 if [ "$allow_rc" = 0 ] && [ "$deny_rc" = 1 ]; then
