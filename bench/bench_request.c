@@ -292,16 +292,19 @@ typedef struct row {
   double *ns; /* runs * iters samples */
   size_t n;
   double p50, p99, min, max;
+  size_t failed; /* e.g. the 1 ms time limit hit on a busy machine */
 } row;
 
 static row rows[] = {
-    {"floor", op_floor, NULL, 0, 0, 0, 0, 0},
-    {"verify1", op_verify1, NULL, 0, 0, 0, 0, 0},
-    {"decode", op_decode, NULL, 0, 0, 0, 0, 0},
-    {"from_bytes", op_from_bytes, NULL, 0, 0, 0, 0, 0},
-    {"authorize", op_authorize, NULL, 0, 0, 0, 0, 0},
-    {"full", op_full, NULL, 0, 0, 0, 0, 0},
+    {"floor", op_floor, NULL, 0, 0, 0, 0, 0, 0},
+    {"verify1", op_verify1, NULL, 0, 0, 0, 0, 0, 0},
+    {"decode", op_decode, NULL, 0, 0, 0, 0, 0, 0},
+    {"from_bytes", op_from_bytes, NULL, 0, 0, 0, 0, 0, 0},
+    {"authorize", op_authorize, NULL, 0, 0, 0, 0, 0, 0},
+    {"full", op_full, NULL, 0, 0, 0, 0, 0, 0},
 };
+/* Rows take turns every CHUNK iterations, so drift hits them alike. */
+#define CHUNK 10
 #define N_ROWS (sizeof rows / sizeof rows[0])
 
 static double now_ns(void) {
@@ -310,16 +313,17 @@ static double now_ns(void) {
   return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
 }
 
-/* One run of one row: `iters` timed calls appended to its samples. */
+/*
+** `iters` timed calls of one row appended to its samples. A failure is
+** counted, not fatal: the default 1 ms authorization time limit can trip
+** when the machine preempts the request, and that is worth reporting.
+*/
 static void run_row(row *r, size_t iters) {
   for (size_t i = 0; i < iters; i++) {
     double t0 = now_ns();
     int bad = r->op();
     r->ns[r->n++] = now_ns() - t0;
-    if (bad) {
-      fprintf(stderr, "bench_request: %s failed during timing\n", r->name);
-      exit(1);
-    }
+    r->failed += bad != 0;
   }
 }
 
@@ -367,9 +371,10 @@ static void measure(size_t runs, size_t iters, const char *only) {
   }
   warm_up();
   for (size_t r = 0; r < runs; r++)
-    for (size_t i = 0; i < N_ROWS; i++)
-      if (!only || strcmp(rows[i].name, only) == 0)
-        run_row(&rows[i], iters);
+    for (size_t done = 0; done < iters; done += CHUNK)
+      for (size_t i = 0; i < N_ROWS; i++)
+        if (!only || strcmp(rows[i].name, only) == 0)
+          run_row(&rows[i], iters - done < CHUNK ? iters - done : CHUNK);
   for (size_t i = 0; i < N_ROWS; i++)
     if (rows[i].n)
       finish_row(&rows[i]);
@@ -395,16 +400,16 @@ static void print_table(size_t runs, size_t iters) {
          fx.len, fx.payload_len[0], fx.payload_len[1], fx.payload_len[2]);
   printf("%zu runs x %zu iterations per row, times in microseconds\n\n",
          runs, iters);
-  printf("%-11s %9s %9s %9s %9s %9s %9s\n", "row", "p50", "p99", "min",
-         "max", "/floor", "/verify");
+  printf("%-11s %9s %9s %9s %9s %9s %9s %6s\n", "row", "p50", "p99",
+         "min", "max", "/floor", "/verify", "failed");
   for (size_t i = 0; i < N_ROWS; i++) {
     const row *r = &rows[i];
-    printf("%-11s %9.2f %9.2f %9.2f %9.2f %9.3f %9.3f\n", r->name,
+    printf("%-11s %9.2f %9.2f %9.2f %9.2f %9.3f %9.3f %6zu\n", r->name,
            r->p50 / 1e3, r->p99 / 1e3, r->min / 1e3, r->max / 1e3,
-           r->p50 / floor50, r->p50 / v50);
+           r->p50 / floor50, r->p50 / v50, r->failed);
   }
-  printf("\nfull / floor (p50): %.3f   (goal <= 1.15)\n",
-         find("full")->p50 / floor50);
+  printf("\nfull / floor: p50 %.3f, min %.3f   (goal <= 1.15)\n",
+         find("full")->p50 / floor50, find("full")->min / find("floor")->min);
   printf("full - from_bytes (p50): %.2f us; authorize only (p50): %.2f us\n",
          (find("full")->p50 - find("from_bytes")->p50) / 1e3,
          find("authorize")->p50 / 1e3);
@@ -421,9 +426,9 @@ static int write_json(const char *path, size_t runs, size_t iters) {
   for (size_t i = 0; i < N_ROWS; i++) {
     const row *r = &rows[i];
     fprintf(f, "%s\n  \"%s\": {\"p50_us\": %.3f, \"p99_us\": %.3f, "
-               "\"min_us\": %.3f, \"max_us\": %.3f}",
+               "\"min_us\": %.3f, \"max_us\": %.3f, \"failed\": %zu}",
             i ? "," : "", r->name, r->p50 / 1e3, r->p99 / 1e3, r->min / 1e3,
-            r->max / 1e3);
+            r->max / 1e3, r->failed);
   }
   fprintf(f, "\n }\n}\n");
   return fclose(f);
