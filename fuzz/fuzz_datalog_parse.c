@@ -53,8 +53,9 @@ static void parsed_free(parsed *p) {
 
 /*
 ** Parse strictly first; text that merely ends inside a statement is then
-** retried relaxed, as the API does for complete text. Either way the
-** block and env are left valid for parsed_free().
+** retried relaxed, as the API does for complete text. A parse error is
+** rendered (source line and caret) to cover the diagnostics too. Either
+** way the block and env are left valid for parsed_free().
 */
 static void parse_one(parsed *p, const char *src, size_t len, bpa_kind kind) {
   bx_diag d;

@@ -800,7 +800,7 @@ static int kv_cmp(const void *pa, const void *pb) {
 }
 
 static biscuit_status dec_map_key(dec *c, const PbMapKey *k, bdl_term *out) {
-  uint32_t id;
+  uint32_t id = BDL_NOSYM;
   biscuit_status st;
   switch ((int)k->content_case) {
   case MAPKEY_(INTEGER):
@@ -844,7 +844,7 @@ static biscuit_status dec_map(dec *c, const PbMap *m, bdl_term *out) {
 /* One Term oneof (wire-format.md "Terms"); an empty oneof is refused, as
    the reference refuses it ("ID content enum is empty"). */
 static biscuit_status dec_term(dec *c, const PbTerm *t, bdl_term *out) {
-  uint32_t id;
+  uint32_t id = BDL_NOSYM;
   biscuit_status st;
   switch ((int)t->content_case) {
   case TERM_(VARIABLE):
