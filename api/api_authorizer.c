@@ -289,26 +289,49 @@ void biscuit_authorizer_stats(const biscuit_authorizer *a, uint64_t *iterations,
 
 /* ---------------------------------------------------------------- snapshots */
 
+/* token/snapshot.c writes the AuthorizerSnapshot; the buffer is ours. */
 biscuit_status biscuit_authorizer_to_snapshot(biscuit_authorizer *a,
                                               uint8_t **out, size_t *len,
                                               biscuit_error **err) {
-  (void)a;
   api_ok(err);
   if (out)
     *out = NULL;
   if (len)
     *len = 0;
-  return api_misuse(err, "snapshots are not implemented yet");
+  if (!a || !out || !len)
+    return api_misuse(err, "biscuit_authorizer_to_snapshot: bad arguments");
+  bx_diag d;
+  bx_diag_clear(&d);
+  biscuit_status st = btk_authorizer_to_snapshot(a->a, out, len, &d);
+  if (st != BISCUIT_OK)
+    return api_from_diag(err, st, &d);
+  return BISCUIT_OK;
 }
 
+/*
+** A restored authorizer has no policy set: the snapshot's authorizer
+** block becomes its own code. Extern functions are set again by the
+** caller.
+*/
 biscuit_status biscuit_authorizer_from_snapshot(const uint8_t *bytes,
                                                 size_t len,
                                                 biscuit_authorizer **out,
                                                 biscuit_error **err) {
-  (void)bytes;
-  (void)len;
   api_ok(err);
   if (out)
     *out = NULL;
-  return api_misuse(err, "snapshots are not implemented yet");
+  if (!out || (!bytes && len))
+    return api_misuse(err, "biscuit_authorizer_from_snapshot: bad arguments");
+  biscuit_authorizer *h = bx_calloc(1, sizeof *h);
+  if (!h)
+    return api_fail(err, BISCUIT_E_NOMEM, "NoMemory", "out of memory");
+  bx_diag d;
+  bx_diag_clear(&d);
+  biscuit_status st = btk_authorizer_from_snapshot(bytes, len, &h->a, &d);
+  if (st != BISCUIT_OK) {
+    bx_free(h);
+    return api_from_diag(err, st, &d);
+  }
+  *out = h;
+  return BISCUIT_OK;
 }

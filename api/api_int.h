@@ -14,9 +14,12 @@
 **   api_build.c       create, append, seal, third-party blocks, base64
 **   api_policy.c      policy sets
 **   api_authorizer.c  authorizers
+**   api_cache.c       the verified-token cache
 */
 #ifndef BISCUIT_API_INT_H
 #define BISCUIT_API_INT_H
+
+#include <stdatomic.h>
 
 #include "token/authorizer.h"
 #include "token/codec.h"
@@ -32,8 +35,14 @@ struct biscuit_keypair {
   struct biscuit_public_key pub; /* handed out borrowed */
 };
 
+/*
+** A token handle is reference-counted so that the verified-token cache and
+** any number of callers can hold the same immutable decoded token; every
+** constructor returns a count of 1 and biscuit_token_free drops one.
+*/
 struct biscuit_token {
   btk_token *tok;
+  atomic_size_t refs;
 };
 
 struct biscuit_policy {
@@ -111,6 +120,10 @@ void api_params_unbind(bpa_options *opt);
 /* Wrap a token/ token in a new handle (t is freed on failure). */
 biscuit_status api_token_wrap(btk_token *t, biscuit_token **out,
                               biscuit_error **err);
+/* One more reference to t; each is dropped by biscuit_token_free. */
+void api_token_ref(biscuit_token *t);
+/* Public decode options over token/'s defaults; NULL and 0 keep them. */
+btk_decode_opts api_decode_opts(const biscuit_decode_options *opt);
 
 /* Parse block text (BPA_BLOCK) into a fresh env; errors as biscuit_error. */
 biscuit_status api_parse_block(const char *datalog,

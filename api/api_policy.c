@@ -1,6 +1,8 @@
 /*
 ** Policy sets: parsed once (token/policy.c), then read-only and shared.
-** Snapshots of policy sets are not implemented yet.
+** Snapshots (token/snapshot.c): written as AuthorizerPolicies, or as a
+** builder AuthorizerSnapshot when the set uses public keys or block
+** scopes; read from either.
 */
 #include <string.h>
 
@@ -55,22 +57,39 @@ char *biscuit_policy_source(const biscuit_policy *p) {
 biscuit_status biscuit_policy_to_snapshot(const biscuit_policy *p,
                                           uint8_t **out, size_t *len,
                                           biscuit_error **err) {
-  (void)p;
   api_ok(err);
   if (out)
     *out = NULL;
   if (len)
     *len = 0;
-  return api_misuse(err, "snapshots are not implemented yet");
+  if (!p || !out || !len)
+    return api_misuse(err, "biscuit_policy_to_snapshot: bad arguments");
+  bx_diag d;
+  bx_diag_clear(&d);
+  biscuit_status st = btk_policy_to_snapshot(p->p, out, len, &d);
+  if (st != BISCUIT_OK)
+    return api_from_diag(err, st, &d);
+  return BISCUIT_OK;
 }
 
 biscuit_status biscuit_policy_from_snapshot(const uint8_t *bytes, size_t len,
                                             biscuit_policy **out,
                                             biscuit_error **err) {
-  (void)bytes;
-  (void)len;
   api_ok(err);
   if (out)
     *out = NULL;
-  return api_misuse(err, "snapshots are not implemented yet");
+  if (!out || (!bytes && len))
+    return api_misuse(err, "biscuit_policy_from_snapshot: bad arguments");
+  biscuit_policy *h = bx_calloc(1, sizeof *h);
+  if (!h)
+    return api_fail(err, BISCUIT_E_NOMEM, "NoMemory", "out of memory");
+  bx_diag d;
+  bx_diag_clear(&d);
+  biscuit_status st = btk_policy_from_snapshot(bytes, len, &h->p, &d);
+  if (st != BISCUIT_OK) {
+    bx_free(h);
+    return api_from_diag(err, st, &d);
+  }
+  *out = h;
+  return BISCUIT_OK;
 }

@@ -26,12 +26,18 @@ biscuit_status api_token_wrap(btk_token *t, biscuit_token **out,
     return api_fail(err, BISCUIT_E_NOMEM, "NoMemory", "out of memory");
   }
   h->tok = t;
+  atomic_init(&h->refs, 1);
   *out = h;
   return BISCUIT_OK;
 }
 
+/* Relaxed: a new reference is made from one already held. */
+void api_token_ref(biscuit_token *t) {
+  atomic_fetch_add_explicit(&t->refs, 1, memory_order_relaxed);
+}
+
 /* Public decode options over the envelope defaults; 0 keeps a default. */
-static btk_decode_opts decode_opts(const biscuit_decode_options *opt) {
+btk_decode_opts api_decode_opts(const biscuit_decode_options *opt) {
   btk_decode_opts o;
   memset(&o, 0, sizeof o);
   o.limits = btk_default_limits;
@@ -47,7 +53,7 @@ static biscuit_status decode(const uint8_t *bytes, size_t len,
                              const btk_pubkey *root,
                              const biscuit_decode_options *opt,
                              biscuit_token **out, biscuit_error **err) {
-  btk_decode_opts o = decode_opts(opt);
+  btk_decode_opts o = api_decode_opts(opt);
   btk_token *t = NULL;
   bx_diag d;
   bx_diag_clear(&d);
@@ -109,8 +115,13 @@ biscuit_token_from_bytes_unverified(const uint8_t *bytes, size_t len,
   return decode(bytes ? bytes : (const uint8_t *)"", len, NULL, opt, out, err);
 }
 
+/*
+** Drops one reference; the last one frees. acq_rel on the decrement makes
+** every other holder's reads happen before the teardown (a stand-alone
+** acquire fence would do on its own, but ThreadSanitizer cannot see one).
+*/
 void biscuit_token_free(biscuit_token *t) {
-  if (!t)
+  if (!t || atomic_fetch_sub_explicit(&t->refs, 1, memory_order_acq_rel) != 1)
     return;
   btk_token_free(t->tok);
   bx_free(t);

@@ -53,6 +53,7 @@ void btk_authorizer_free(btk_authorizer *a) {
   for (uint32_t i = 0; i < a->n_blocks; i++)
     bdl_block_free(&a->blocks[i]);
   bx_free(a->blocks);
+  bx_free(a->srcs);
   bdl_block_free(&a->added);
   bdl_block_free(&a->combined);
   bdl_env_free(a->env);
@@ -72,6 +73,10 @@ static biscuit_status usable(const btk_authorizer *a, bx_diag *d) {
   if (d)
     *d = a->broken_diag;
   return a->broken;
+}
+
+biscuit_status btk_authorizer_usable(const btk_authorizer *a, bx_diag *d) {
+  return usable(a, d);
 }
 
 static biscuit_status loadable(const btk_authorizer *a, bx_diag *d) {
@@ -95,25 +100,71 @@ static biscuit_status break_request(btk_authorizer *a, biscuit_status st,
 
 /* ----------------------------------------------------------------- token */
 
+biscuit_status btk_authorizer_begin_blocks(btk_authorizer *a, uint32_t n,
+                                           bx_diag *d) {
+  biscuit_status st = loadable(a, d);
+  if (st != BISCUIT_OK)
+    return st;
+  if (a->has_token)
+    return bx_fail(d, BISCUIT_E_MISUSE, "Misuse",
+                   "the authorizer already holds a token");
+  if (n == 0 || n > BDL_MAX_BLOCKS)
+    return bx_fail(d, BISCUIT_E_MISUSE, "Misuse", "bad block count");
+  a->blocks = bx_calloc(n, sizeof *a->blocks);
+  a->srcs = bx_calloc(n, sizeof *a->srcs);
+  if (!a->blocks || !a->srcs) {
+    bx_free(a->blocks);
+    bx_free(a->srcs);
+    a->blocks = NULL;
+    a->srcs = NULL;
+    return bx_fail(d, BISCUIT_E_NOMEM, "NoMemory", "out of memory");
+  }
+  a->has_token = true;
+  return BISCUIT_OK;
+}
+
 /*
-** Block i of the token into the world with origin {i} (reference
-** load_and_translate_block): re-interned into the request env, with its
-** third-party signer's key re-interned too, so that `trusting <key>`
-** scopes anywhere resolve to the blocks that key signed.
+** Blocks go in order, each with origin {i} (reference
+** load_and_translate_block), its signer's key id in env->keys so that
+** `trusting <key>` scopes anywhere resolve to the blocks that key signed.
 */
+biscuit_status btk_authorizer_put_block(btk_authorizer *a, uint32_t i,
+                                        bdl_block *b, const btk_block_src *src,
+                                        bx_diag *d) {
+  if (!a->blocks || i != a->n_blocks)
+    return bx_fail(d, BISCUIT_E_MISUSE, "Misuse", "block %u out of order", i);
+  a->blocks[i] = *b;
+  a->srcs[i] = *src;
+  a->n_blocks = i + 1;
+  bdl_block_init(b);
+  biscuit_status st =
+      bdl_world_add_block(a->world, i, &a->blocks[i], src->signer, d);
+  if (st != BISCUIT_OK)
+    return break_request(a, st, d);
+  return BISCUIT_OK;
+}
+
+/* Block i of the token, re-interned into the request env. */
 static biscuit_status load_block(btk_authorizer *a, const btk_token *t,
                                  uint32_t i, bx_diag *d) {
   const btk_block_info *info = &t->blocks[i];
-  biscuit_status st =
-      bdl_translate_block(t->env, a->env, &info->block, &a->blocks[i]);
-  a->n_blocks = i + 1;
-  uint32_t signer = BDL_NOSYM;
+  btk_block_src src = {info->version, NULL, BDL_NOSYM};
+  bdl_block b;
+  bdl_block_init(&b);
+  biscuit_status st = bdl_translate_block(t->env, a->env, &info->block, &b);
   if (st == BISCUIT_OK)
-    st = bdl_translate_key(t->env, a->env, info->external_key, &signer);
-  if (st != BISCUIT_OK)
-    return bx_fail(d, st, st == BISCUIT_E_NOMEM ? "NoMemory" : NULL,
-                   "block %u could not be loaded", i);
-  return bdl_world_add_block(a->world, i, &a->blocks[i], signer, d);
+    st = bdl_translate_key(t->env, a->env, info->external_key, &src.signer);
+  if (st == BISCUIT_OK && info->context &&
+      !(src.context = bx_arena_dup(&a->env->arena, info->context,
+                                   strlen(info->context) + 1)))
+    st = BISCUIT_E_NOMEM;
+  if (st != BISCUIT_OK) {
+    bdl_block_free(&b);
+    bx_fail(d, st, st == BISCUIT_E_NOMEM ? "NoMemory" : NULL,
+            "block %u could not be loaded", i);
+    return break_request(a, st, d);
+  }
+  return btk_authorizer_put_block(a, i, &b, &src, d);
 }
 
 biscuit_status btk_authorizer_add_token(btk_authorizer *a, const btk_token *t,
@@ -124,20 +175,10 @@ biscuit_status btk_authorizer_add_token(btk_authorizer *a, const btk_token *t,
   if (!t || !t->verified)
     return bx_fail(d, BISCUIT_E_MISUSE, "Misuse",
                    "the token's signatures were not verified");
-  if (a->has_token)
-    return bx_fail(d, BISCUIT_E_MISUSE, "Misuse",
-                   "the authorizer already holds a token");
-  if (t->n_blocks == 0 || t->n_blocks > BDL_MAX_BLOCKS)
-    return bx_fail(d, BISCUIT_E_MISUSE, "Misuse", "bad block count");
-  a->blocks = bx_calloc(t->n_blocks, sizeof *a->blocks);
-  if (!a->blocks)
-    return bx_fail(d, BISCUIT_E_NOMEM, "NoMemory", "out of memory");
-  a->has_token = true;
+  st = btk_authorizer_begin_blocks(a, t->n_blocks, d);
   for (uint32_t i = 0; i < t->n_blocks && st == BISCUIT_OK; i++)
     st = load_block(a, t, i, d);
-  if (st != BISCUIT_OK)
-    return break_request(a, st, d);
-  return BISCUIT_OK;
+  return st;
 }
 
 /* ------------------------------------------------------------ own code */
@@ -192,7 +233,8 @@ static biscuit_status append_block(bdl_block *out, const bdl_block *b) {
 }
 
 /* Each kind has its own vector: the policy set's come first in each. */
-static biscuit_status combine(const btk_authorizer *a, bdl_block *out) {
+biscuit_status btk_authorizer_combined(const btk_authorizer *a,
+                                       bdl_block *out) {
   bdl_block_init(out);
   biscuit_status st = BISCUIT_OK;
   if (a->policy)
@@ -209,7 +251,7 @@ static biscuit_status ensure_registered(btk_authorizer *a, bx_diag *d) {
   biscuit_status st = usable(a, d);
   if (st != BISCUIT_OK || a->registered)
     return st;
-  st = combine(a, &a->combined);
+  st = btk_authorizer_combined(a, &a->combined);
   if (st != BISCUIT_OK)
     return bx_fail(d, st, "NoMemory", "out of memory");
   st = bdl_world_add_block(a->world, BDL_AUTHORIZER_ID, &a->combined, BDL_NOSYM,
@@ -222,9 +264,13 @@ static biscuit_status ensure_registered(btk_authorizer *a, bx_diag *d) {
   return BISCUIT_OK;
 }
 
+biscuit_status btk_authorizer_register(btk_authorizer *a, bx_diag *d) {
+  return ensure_registered(a, d);
+}
+
 char *btk_authorizer_source(const btk_authorizer *a) {
   bdl_block b;
-  if (!a || combine(a, &b) != BISCUIT_OK)
+  if (!a || btk_authorizer_combined(a, &b) != BISCUIT_OK)
     return NULL;
   bx_buf out;
   bx_buf_init(&out, 0);
@@ -248,6 +294,11 @@ biscuit_status btk_authorizer_authorize(btk_authorizer *a, bdl_result *res,
   st = bdl_world_authorize(a->world, &a->limits, res, d);
   a->iterations = res->iterations;
   a->elapsed_ns = res->elapsed_ns;
+  a->ran = st == BISCUIT_OK || st == BISCUIT_DENIED;
+  if (a->restored_run) { /* the fixpoint was reached before the snapshot */
+    a->iterations = a->restored_iterations;
+    a->elapsed_ns += a->restored_ns;
+  }
   return st;
 }
 

@@ -10,6 +10,7 @@
 **                 code, the world, authorize / query / dump
 **   extern.c      host functions: the public text callback adapted to
 **                 the expression machine's bdl_extern_fn
+**   snapshot.c    snapshots of both: AuthorizerSnapshot, AuthorizerPolicies
 **
 ** Parameters are bound by the caller: `opt` carries terms already made in
 ** the env the text is parsed into (btk_policy.env, btk_authorizer.env).
@@ -59,11 +60,19 @@ biscuit_status btk_extern_call(void *ud, const char *name,
 
 /* ------------------------------------------------------------ authorizer */
 
+/* What a snapshot needs of each loaded token block besides its IR. */
+typedef struct btk_block_src {
+  uint32_t version;    /* Datalog version, 3..6 */
+  const char *context; /* NULL when absent; in the authorizer's env */
+  uint32_t signer;     /* env->keys id of a third-party signer, or BDL_NOSYM */
+} btk_block_src;
+
 typedef struct btk_authorizer {
   const btk_policy *policy; /* borrowed, may be NULL */
   bdl_env *env;             /* owned, layered on policy->env */
   bdl_world *world;         /* owned */
   bdl_block *blocks;        /* the token's blocks, translated into env */
+  btk_block_src *srcs;      /* per block */
   uint32_t n_blocks;
   bool has_token;
   bdl_block added;       /* add_code / add_time, in env */
@@ -74,6 +83,14 @@ typedef struct btk_authorizer {
   bdl_limits limits;
   btk_extern ext;
   uint64_t iterations, elapsed_ns; /* of the last authorize */
+  /* the last authorize reached a decision, so the fixpoint completed
+     (or a snapshot of such a run was restored): only then does a
+     snapshot carry an execution time, as the reference's does */
+  bool ran;
+  /* restored from a snapshot taken after a run: the reference does not
+     run again, so its iterations and time carry over */
+  bool restored_run;
+  uint64_t restored_iterations, restored_ns;
 } btk_authorizer;
 
 /* `policy` may be NULL and must outlive the authorizer. */
@@ -109,5 +126,60 @@ biscuit_status btk_authorizer_world_json(btk_authorizer *a, char **out,
                                          bx_diag *d);
 /* The authorizer's own source (policy set, then request code). */
 char *btk_authorizer_source(const btk_authorizer *a);
+
+/*
+** The authorizer block as the world sees it: the policy set's
+** statements, then the request's, kind by kind. A shallow copy (free
+** the vectors with bdl_block_free); the IR stays in the two envs.
+*/
+biscuit_status btk_authorizer_combined(const btk_authorizer *a, bdl_block *out);
+/*
+** Register the authorizer block with the world now (restored snapshots)
+** rather than at the first run: the request is closed to loading.
+*/
+biscuit_status btk_authorizer_register(btk_authorizer *a, bx_diag *d);
+/* A broken request's error (BISCUIT_OK when usable). */
+biscuit_status btk_authorizer_usable(const btk_authorizer *a, bx_diag *d);
+
+/*
+** Loading token blocks whose IR already lives in a->env (add_token and
+** snapshots): begin with the block count (once per authorizer), then put
+** each block i in order. put takes the block over (*b is left empty)
+** and registers it with the world under origin {i}; a failure breaks
+** the request.
+*/
+biscuit_status btk_authorizer_begin_blocks(btk_authorizer *a, uint32_t n,
+                                           bx_diag *d);
+biscuit_status btk_authorizer_put_block(btk_authorizer *a, uint32_t i,
+                                        bdl_block *b, const btk_block_src *src,
+                                        bx_diag *d);
+
+/* ------------------------------------------------------------- snapshots */
+
+/*
+** AuthorizerSnapshot bytes (bx_malloc'd) of an authorizer, before or
+** after authorize: limits, execution time, iterations, the token's
+** blocks, the authorizer block and policies, every world fact with its
+** origin, all over one symbol table in the reference's interning order.
+*/
+biscuit_status btk_authorizer_to_snapshot(btk_authorizer *a, uint8_t **out,
+                                          size_t *len, bx_diag *d);
+/*
+** A new authorizer (no policy set) from AuthorizerSnapshot bytes: blocks
+** reloaded, facts re-inserted with their origins. Untrusted input.
+*/
+biscuit_status btk_authorizer_from_snapshot(const uint8_t *buf, size_t len,
+                                            btk_authorizer **out, bx_diag *d);
+/*
+** AuthorizerPolicies bytes of a policy set. One with public keys in
+** scopes or block-level scopes, which that message cannot carry, is
+** written as an AuthorizerSnapshot without blocks, facts or run (the
+** reference's AuthorizerBuilder snapshot) instead.
+*/
+biscuit_status btk_policy_to_snapshot(const btk_policy *p, uint8_t **out,
+                                      size_t *len, bx_diag *d);
+/* A policy set from AuthorizerPolicies or builder AuthorizerSnapshot. */
+biscuit_status btk_policy_from_snapshot(const uint8_t *buf, size_t len,
+                                        btk_policy **out, bx_diag *d);
 
 #endif

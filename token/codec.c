@@ -8,8 +8,10 @@
 ** (depth.c) before protobuf-c unpacks it, and protobuf-c allocates
 ** through bx_malloc so the allocation hook sees everything.
 **
-** The Block message <-> Datalog IR conversion has its own section at the
-** end, below the envelope and third-party code.
+** The Block message <-> Datalog IR conversion has its own section below
+** the envelope and third-party code, and the snapshot messages
+** (AuthorizerSnapshot, AuthorizerPolicies), which reuse its converters,
+** come last.
 */
 #include <inttypes.h>
 #include <stdio.h>
@@ -584,18 +586,34 @@ static bool raw_text_ok(const uint8_t *p, size_t n) {
 }
 
 /*
-** protobuf-c hands strings over as C strings and checks no encoding,
-** while the reference (prost) refuses a Block whose strings are not
-** UTF-8. Walk the top-level fields again and check symbols (1) and
-** context (2); a NUL is refused too, since a C string would silently cut
-** the symbol there (a deliberate difference from the reference).
+** Which length-delimited fields of a message hold text (bit f: field f)
+** and which hold sub-messages whose own text fields must be checked too.
+** Field numbers stay below 8, which covers every message with strings.
 */
-static bool raw_strings_ok(const uint8_t *buf, size_t len) {
+typedef struct raw_spec {
+  uint32_t strings;
+  const struct raw_spec *sub[8];
+} raw_spec;
+
+static const raw_spec block_strings = {(1u << 1) | (1u << 2), {NULL}};
+
+/*
+** protobuf-c hands strings over as C strings and checks no encoding,
+** while the reference (prost) refuses a message whose strings are not
+** UTF-8. Walk the fields again and check the text fields `spec` names
+** (a Block's symbols and context, a snapshot's symbols and contexts); a
+** NUL is refused too, since a C string would silently cut the symbol
+** there (a deliberate difference from the reference). Recursion follows
+** the spec, at most three levels.
+*/
+static bool raw_strings_ok(const uint8_t *buf, size_t len,
+                           const raw_spec *spec) {
   const uint8_t *p = buf, *end = buf + len;
   while (p < end) {
-    uint64_t key, n;
+    uint64_t key, n, f;
     if (!raw_varint(&p, end, &key))
       return false;
+    f = key >> 3;
     switch (key & 7) {
     case 0:
       if (!raw_varint(&p, end, &n))
@@ -611,7 +629,9 @@ static bool raw_strings_ok(const uint8_t *buf, size_t len) {
     case 2:
       if (!raw_varint(&p, end, &n) || n > (uint64_t)(end - p))
         return false;
-      if ((key >> 3 == 1 || key >> 3 == 2) && !raw_text_ok(p, (size_t)n))
+      if (f < 32 && (spec->strings >> f & 1) && !raw_text_ok(p, (size_t)n))
+        return false;
+      if (f < 8 && spec->sub[f] && !raw_strings_ok(p, (size_t)n, spec->sub[f]))
         return false;
       p += n;
       break;
@@ -665,7 +685,7 @@ biscuit_status btk_block_unpack(const uint8_t *buf, size_t len,
     snprintf(why, sizeof why, "%s", d ? d->msg : "invalid protobuf");
     if (st == BISCUIT_E_FORMAT)
       block_deser_fail(d, why);
-  } else if (!raw_strings_ok(buf, len)) {
+  } else if (!raw_strings_ok(buf, len, &block_strings)) {
     st = block_deser_fail(d, "a string is not valid UTF-8 or holds NUL");
   } else {
     st = unpack_keys(m, d);
@@ -1057,38 +1077,59 @@ static biscuit_status dec_fact(dec *c, const PbFact *f, bdl_pred *out) {
   return st;
 }
 
-/* Block contents in the reference's order: facts, rules, checks, scopes. */
+/*
+** The Datalog of a Block or SnapshotBlock (the same four fields) in the
+** reference's order: facts, rules, checks, scopes. Any of the arrays may
+** be empty (AuthorizerPolicies has no scopes).
+*/
+typedef struct pb_body {
+  PbFact *const *facts;
+  size_t n_facts;
+  PbRule *const *rules;
+  size_t n_rules;
+  PbCheck *const *checks;
+  size_t n_checks;
+  PbScope *const *scopes;
+  size_t n_scopes;
+} pb_body;
+
+static biscuit_status dec_body(dec *c, const pb_body *pb, bdl_block *out) {
+  biscuit_status st = BISCUIT_OK;
+  for (size_t i = 0; i < pb->n_facts && st == BISCUIT_OK; i++) {
+    bdl_pred f;
+    if ((st = dec_fact(c, pb->facts[i], &f)) == BISCUIT_OK &&
+        bdl_block_add_fact(out, &f) != BISCUIT_OK)
+      st = nomem(c->d);
+  }
+  for (size_t i = 0; i < pb->n_rules && st == BISCUIT_OK; i++) {
+    bdl_rule r;
+    if ((st = dec_rule(c, pb->rules[i], &r)) == BISCUIT_OK &&
+        bdl_block_add_rule(out, &r) != BISCUIT_OK)
+      st = nomem(c->d);
+  }
+  for (size_t i = 0; i < pb->n_checks && st == BISCUIT_OK; i++) {
+    bdl_check k;
+    if ((st = dec_check(c, pb->checks[i], &k)) == BISCUIT_OK &&
+        bdl_block_add_check(out, &k) != BISCUIT_OK)
+      st = nomem(c->d);
+  }
+  for (size_t i = 0; i < pb->n_scopes && st == BISCUIT_OK; i++) {
+    bdl_scope s;
+    if ((st = dec_scope(c, pb->scopes[i], &s)) == BISCUIT_OK &&
+        bdl_block_add_scope(out, &s) != BISCUIT_OK)
+      st = nomem(c->d);
+  }
+  return st;
+}
+
 biscuit_status btk_block_msg_to_ir(const btk_block_msg *m, uint32_t version,
                                    const btk_wire_map *map, bdl_env *env,
                                    bdl_block *out, bx_diag *d) {
   dec c = {env, map, version, d};
   const PbBlock *pb = m->pb;
-  biscuit_status st = BISCUIT_OK;
-  for (size_t i = 0; i < pb->n_facts && st == BISCUIT_OK; i++) {
-    bdl_pred f;
-    if ((st = dec_fact(&c, pb->facts[i], &f)) == BISCUIT_OK &&
-        bdl_block_add_fact(out, &f) != BISCUIT_OK)
-      st = nomem(d);
-  }
-  for (size_t i = 0; i < pb->n_rules && st == BISCUIT_OK; i++) {
-    bdl_rule r;
-    if ((st = dec_rule(&c, pb->rules[i], &r)) == BISCUIT_OK &&
-        bdl_block_add_rule(out, &r) != BISCUIT_OK)
-      st = nomem(d);
-  }
-  for (size_t i = 0; i < pb->n_checks && st == BISCUIT_OK; i++) {
-    bdl_check k;
-    if ((st = dec_check(&c, pb->checks[i], &k)) == BISCUIT_OK &&
-        bdl_block_add_check(out, &k) != BISCUIT_OK)
-      st = nomem(d);
-  }
-  for (size_t i = 0; i < pb->n_scope && st == BISCUIT_OK; i++) {
-    bdl_scope s;
-    if ((st = dec_scope(&c, pb->scope[i], &s)) == BISCUIT_OK &&
-        bdl_block_add_scope(out, &s) != BISCUIT_OK)
-      st = nomem(d);
-  }
-  return st;
+  pb_body body = {pb->facts,  pb->n_facts,  pb->rules, pb->n_rules,
+                  pb->checks, pb->n_checks, pb->scope, pb->n_scope};
+  return dec_body(&c, &body, out);
 }
 
 /* -------------------------------------------------------------- encode */
@@ -1451,4 +1492,514 @@ biscuit_status btk_block_encode(const bdl_env *wenv, const bdl_block *b,
     e.st = pack(&pb.base, out, out_len, d);
   bx_arena_free(&e.a);
   return e.st;
+}
+
+/* ===================================================== snapshot messages */
+/*
+** AuthorizerSnapshot and AuthorizerPolicies (wire-format.md "Authorizer
+** policies and snapshots"). Decoding reuses the Block converters above
+** (a SnapshotBlock carries the same four Datalog fields); encoding
+** takes Block messages that btk_block_serialize wrote in the reference's
+** interning order and moves their fields into the snapshot's messages.
+*/
+typedef Biscuit__Format__Schema__Policy PbPolicy;
+typedef Biscuit__Format__Schema__AuthorizerPolicies PbPolicies;
+typedef Biscuit__Format__Schema__AuthorizerSnapshot PbSnapshot;
+typedef Biscuit__Format__Schema__RunLimits PbRunLimits;
+typedef Biscuit__Format__Schema__AuthorizerWorld PbWorld;
+typedef Biscuit__Format__Schema__Origin PbOrigin;
+typedef Biscuit__Format__Schema__GeneratedFacts PbGenerated;
+typedef Biscuit__Format__Schema__SnapshotBlock PbSnapBlock;
+
+#define ORIGIN_(x) BISCUIT__FORMAT__SCHEMA__ORIGIN__CONTENT_##x
+
+struct btk_snap_msg {
+  btk_snap_kind kind;
+  PbPolicies *pol;  /* kind BTK_SNAP_POLICIES */
+  PbSnapshot *snap; /* kind BTK_SNAP_AUTHORIZER */
+  btk_pubkey *keys;
+};
+
+/* Text fields: AuthorizerPolicies.symbols, AuthorizerWorld.symbols and
+   every SnapshotBlock's context. */
+static const raw_spec snap_block_strings = {1u << 1, {NULL}};
+static const raw_spec policies_strings = {1u << 1, {NULL}};
+static const raw_spec world_strings = {
+    1u << 2, {[4] = &snap_block_strings, [5] = &snap_block_strings}};
+static const raw_spec snapshot_strings = {0, {[3] = &world_strings}};
+
+/* ---------------------------------------------------------------- read */
+
+static biscuit_status snap_keys(btk_snap_msg *m, bx_diag *d) {
+  PbWorld *w = m->snap ? m->snap->world : NULL;
+  size_t n = w ? w->n_public_keys : 0;
+  m->keys = bx_calloc(n ? n : 1, sizeof *m->keys);
+  if (!m->keys)
+    return nomem(d);
+  for (size_t i = 0; i < n; i++) {
+    biscuit_status st = key_from_pb(w->public_keys[i], &m->keys[i], d);
+    if (st != BISCUIT_OK)
+      return st;
+  }
+  return BISCUIT_OK;
+}
+
+static void snap_fill_head(const btk_snap_msg *m, btk_snap_head *h) {
+  memset(h, 0, sizeof *h);
+  h->kind = m->kind;
+  if (m->pol) {
+    h->has_version = m->pol->has_version;
+    h->version = m->pol->version;
+    h->n_symbols = m->pol->n_symbols;
+    h->symbols = (const char *const *)m->pol->symbols;
+    return;
+  }
+  const PbWorld *w = m->snap->world;
+  h->has_version = w->has_version;
+  h->version = w->version;
+  h->n_symbols = w->n_symbols;
+  h->symbols = (const char *const *)w->symbols;
+  h->n_keys = w->n_public_keys;
+  h->keys = m->keys;
+  h->n_blocks = w->n_blocks;
+  h->n_fact_groups = w->n_generated_facts;
+  h->max_facts = m->snap->limits->max_facts;
+  h->max_iterations = m->snap->limits->max_iterations;
+  h->max_time_ns = m->snap->limits->max_time;
+  h->execution_ns = m->snap->execution_time;
+  h->iterations = w->iterations;
+}
+
+/*
+** Untrusted bytes: a size cap of our own (the reference has none), the
+** depth pre-check, then protobuf-c, then the text and key checks that
+** protobuf-c does not make.
+*/
+biscuit_status btk_snap_unpack(const uint8_t *buf, size_t len,
+                               btk_snap_kind kind, btk_snap_msg **out,
+                               btk_snap_head *head, bx_diag *d) {
+  btk_limits lim = {BTK_SNAPSHOT_MAX_SIZE, SIZE_MAX, BTK_SNAPSHOT_MAX_DEPTH};
+  bool pol = kind == BTK_SNAP_POLICIES;
+  biscuit_status st = BISCUIT_OK;
+  btk_snap_msg *m;
+  *out = NULL;
+  memset(head, 0, sizeof *head);
+  if (!buf && len)
+    return bx_fail(d, BISCUIT_E_MISUSE, "InternalError", "no snapshot bytes");
+  if (len > lim.max_size)
+    return bx_fail(d, BISCUIT_E_LIMIT, "Limit/SnapshotSize",
+                   "snapshot is %zu bytes, the limit is %zu", len,
+                   lim.max_size);
+  if (!(m = bx_calloc(1, sizeof *m)))
+    return nomem(d);
+  m->kind = kind;
+  buf = buf ? buf : empty_bytes;
+  ProtobufCMessage *pb = checked_unpack(
+      pol ? PB_DESC(authorizer_policies) : PB_DESC(authorizer_snapshot),
+      pol ? BTK_PB_AUTHORIZER_POLICIES : BTK_PB_AUTHORIZER_SNAPSHOT, buf, len,
+      &lim, &st, d);
+  m->pol = pol ? (PbPolicies *)pb : NULL;
+  m->snap = pol ? NULL : (PbSnapshot *)pb;
+  if (pb &&
+      !raw_strings_ok(buf, len, pol ? &policies_strings : &snapshot_strings))
+    st = deser_fail(d, "a string is not valid UTF-8 or holds NUL");
+  else if (pb)
+    st = snap_keys(m, d);
+  if (st != BISCUIT_OK) {
+    btk_snap_msg_free(m);
+    return st;
+  }
+  snap_fill_head(m, head);
+  *out = m;
+  return BISCUIT_OK;
+}
+
+void btk_snap_msg_free(btk_snap_msg *m) {
+  if (!m)
+    return;
+  if (m->pol)
+    pb_release(&m->pol->base);
+  if (m->snap)
+    pb_release(&m->snap->base);
+  bx_free(m->keys);
+  bx_free(m);
+}
+
+/* Block i of a snapshot, the authorizer's, or NULL (bad index). */
+static const PbSnapBlock *snap_block(const btk_snap_msg *m, size_t i) {
+  if (!m->snap)
+    return NULL;
+  if (i == BTK_SNAP_AUTHORIZER_BLOCK)
+    return m->snap->world->authorizer_block;
+  return i < m->snap->world->n_blocks ? m->snap->world->blocks[i] : NULL;
+}
+
+biscuit_status btk_snap_block_info(const btk_snap_msg *m, size_t i,
+                                   btk_snap_block_head *out, bx_diag *d) {
+  const PbSnapBlock *b = snap_block(m, i);
+  memset(out, 0, sizeof *out);
+  if (m->pol && i == BTK_SNAP_AUTHORIZER_BLOCK) {
+    out->has_version = m->pol->has_version;
+    out->version = m->pol->version;
+    return BISCUIT_OK;
+  }
+  if (!b)
+    return bx_fail(d, BISCUIT_E_MISUSE, "InternalError", "no block %zu", i);
+  out->has_version = b->has_version;
+  out->version = b->version;
+  out->context = b->context;
+  if (!b->external_key)
+    return BISCUIT_OK;
+  out->has_external = true;
+  return key_from_pb(b->external_key, &out->external, d);
+}
+
+biscuit_status btk_snap_block_to_ir(const btk_snap_msg *m, size_t i,
+                                    uint32_t version, const btk_wire_map *map,
+                                    bdl_env *env, bdl_block *out, bx_diag *d) {
+  dec c = {env, map, version, d};
+  pb_body body;
+  memset(&body, 0, sizeof body);
+  if (m->pol && i == BTK_SNAP_AUTHORIZER_BLOCK) {
+    const PbPolicies *p = m->pol;
+    pb_body pb = {p->facts,  p->n_facts,  p->rules, p->n_rules,
+                  p->checks, p->n_checks, NULL,     0};
+    body = pb;
+  } else {
+    const PbSnapBlock *b = snap_block(m, i);
+    if (!b)
+      return bx_fail(d, BISCUIT_E_MISUSE, "InternalError", "no block %zu", i);
+    pb_body pb = {b->facts,  b->n_facts,  b->rules, b->n_rules,
+                  b->checks, b->n_checks, b->scope, b->n_scope};
+    body = pb;
+  }
+  return dec_body(&c, &body, out);
+}
+
+/* A policy is its queries and a kind the reference knows. */
+static biscuit_status dec_policy(dec *c, const PbPolicy *p, bdl_policy *out) {
+  biscuit_status st = BISCUIT_OK;
+  int kind = (int)p->kind;
+  if (kind != BDL_ALLOW && kind != BDL_DENY)
+    return deser_fail(c->d, "invalid policy kind");
+  out->kind = (uint32_t)kind;
+  if (!count32(p->n_queries, &out->n_queries) ||
+      !(out->queries = dec_array(c, p->n_queries, sizeof *out->queries)))
+    return nomem(c->d);
+  for (size_t i = 0; i < p->n_queries && st == BISCUIT_OK; i++)
+    st = dec_rule(c, p->queries[i], &out->queries[i]);
+  return st;
+}
+
+biscuit_status btk_snap_policies_to_ir(const btk_snap_msg *m, uint32_t version,
+                                       const btk_wire_map *map, bdl_env *env,
+                                       bdl_block *out, bx_diag *d) {
+  dec c = {env, map, version, d};
+  PbPolicy *const *v =
+      m->pol ? m->pol->policies : m->snap->world->authorizer_policies;
+  size_t n =
+      m->pol ? m->pol->n_policies : m->snap->world->n_authorizer_policies;
+  biscuit_status st = BISCUIT_OK;
+  for (size_t i = 0; i < n && st == BISCUIT_OK; i++) {
+    bdl_policy p;
+    if ((st = dec_policy(&c, v[i], &p)) == BISCUIT_OK &&
+        bdl_block_add_policy(out, &p) != BISCUIT_OK)
+      st = nomem(d);
+  }
+  return st;
+}
+
+/*
+** Origins as the reference reads them (proto_origin_to_authorizer_origin),
+** but an empty set, which every rule would trust, and a block the
+** snapshot does not hold are refused.
+*/
+static biscuit_status dec_origin(dec *c, const PbGenerated *g, size_t n_blocks,
+                                 bdl_origin *out) {
+  bdl_origin o = {{0, 0}};
+  if (g->n_origins == 0)
+    return deser_fail(c->d, "generated facts without an origin");
+  for (size_t i = 0; i < g->n_origins; i++) {
+    const PbOrigin *x = g->origins[i];
+    if (x->content_case == ORIGIN_(AUTHORIZER))
+      o = bdl_origin_union(o, bdl_origin_one(BDL_AUTHORIZER_ID));
+    else if (x->content_case == ORIGIN_(ORIGIN) && x->origin < n_blocks &&
+             x->origin < BDL_MAX_BLOCKS)
+      o = bdl_origin_union(o, bdl_origin_one(x->origin));
+    else
+      return deser_fail(c->d, "invalid origin");
+  }
+  *out = o;
+  return BISCUIT_OK;
+}
+
+biscuit_status btk_snap_facts_to_ir(const btk_snap_msg *m,
+                                    const btk_wire_map *map, bdl_env *env,
+                                    btk_snap_fact_fn fn, void *ud, bx_diag *d) {
+  dec c = {env, map, BISCUIT_MAX_BLOCK_VERSION, d};
+  const PbWorld *w = m->snap ? m->snap->world : NULL;
+  biscuit_status st = BISCUIT_OK;
+  for (size_t i = 0; w && i < w->n_generated_facts && st == BISCUIT_OK; i++) {
+    const PbGenerated *g = w->generated_facts[i];
+    bdl_origin o;
+    st = dec_origin(&c, g, w->n_blocks, &o);
+    for (size_t k = 0; k < g->n_facts && st == BISCUIT_OK; k++) {
+      bdl_pred f;
+      if ((st = dec_fact(&c, g->facts[k], &f)) == BISCUIT_OK)
+        st = fn(ud, &f, o, d);
+    }
+  }
+  return st;
+}
+
+/* --------------------------------------------------------------- write */
+
+/* The Block a part was serialized to (unpacked from our own bytes). */
+static const PbBlock *part_pb(const btk_block_msg *m) {
+  return m ? m->pb : NULL;
+}
+
+/* The snapshot's tables: each part's symbols and keys, in part order. */
+typedef struct snap_tables {
+  char **syms;
+  size_t n_syms;
+  PbPublicKey **keys;
+  size_t n_keys;
+} snap_tables;
+
+static void tables_add(snap_tables *t, const PbBlock *pb) {
+  if (!pb)
+    return;
+  for (size_t i = 0; i < pb->n_symbols; i++)
+    t->syms[t->n_syms++] = pb->symbols[i];
+  for (size_t i = 0; i < pb->n_public_keys; i++)
+    t->keys[t->n_keys++] = pb->public_keys[i];
+}
+
+/* Upper bounds of the table sizes, to allocate them once. */
+static void tables_count(const PbBlock *pb, size_t *ns, size_t *nk) {
+  if (pb) {
+    *ns += pb->n_symbols;
+    *nk += pb->n_public_keys;
+  }
+}
+
+static void snap_tables_build(enc *e, const btk_snap_parts *p, snap_tables *t) {
+  size_t ns = 0, nk = 0;
+  tables_count(part_pb(p->policies), &ns, &nk);
+  tables_count(part_pb(p->authorizer), &ns, &nk);
+  for (size_t i = 0; i < p->n_blocks; i++)
+    tables_count(part_pb(p->blocks[i]), &ns, &nk);
+  for (size_t i = 0; i < p->n_groups; i++)
+    tables_count(part_pb(p->groups[i]), &ns, &nk);
+  memset(t, 0, sizeof *t);
+  t->syms = enc_alloc(e, ns, sizeof *t->syms);
+  t->keys = enc_alloc(e, nk, sizeof *t->keys);
+  if (e->st != BISCUIT_OK)
+    return;
+  tables_add(t, part_pb(p->policies));
+  tables_add(t, part_pb(p->authorizer));
+  for (size_t i = 0; i < p->n_blocks; i++)
+    tables_add(t, part_pb(p->blocks[i]));
+  for (size_t i = 0; i < p->n_groups; i++)
+    tables_add(t, part_pb(p->groups[i]));
+}
+
+/* A part's Datalog as a SnapshotBlock (the arrays are shared). */
+static PbSnapBlock *enc_snap_block(enc *e, const PbBlock *pb,
+                                   const btk_pubkey *external) {
+  PbSnapBlock *sb = enc_alloc(e, 1, sizeof *sb);
+  if (!sb || !pb) {
+    enc_misuse(e, "missing snapshot part");
+    return sb;
+  }
+  biscuit__format__schema__snapshot_block__init(sb);
+  sb->context = pb->context;
+  sb->has_version = pb->has_version;
+  sb->version = pb->version;
+  sb->n_facts = pb->n_facts;
+  sb->facts = pb->facts;
+  sb->n_rules = pb->n_rules;
+  sb->rules = pb->rules;
+  sb->n_checks = pb->n_checks;
+  sb->checks = pb->checks;
+  sb->n_scope = pb->n_scope;
+  sb->scope = pb->scope;
+  if (external) {
+    PbPublicKey *k = enc_alloc(e, 1, sizeof *k);
+    if (k)
+      pb_key(k, external);
+    sb->external_key = k;
+  }
+  return sb;
+}
+
+/* Checks [from, from + n) of a part as policies of the given kinds. */
+static PbPolicy **enc_policies(enc *e, const PbBlock *pb, size_t from, size_t n,
+                               const uint32_t *kinds) {
+  PbPolicy **v = enc_alloc(e, n, sizeof *v);
+  PbPolicy *p = enc_alloc(e, n, sizeof *p);
+  for (size_t i = 0; v && p && i < n; i++) {
+    const PbCheck *c = pb->checks[from + i];
+    biscuit__format__schema__policy__init(&p[i]);
+    p[i].n_queries = c->n_queries;
+    p[i].queries = c->queries;
+    p[i].kind = (Biscuit__Format__Schema__Policy__Kind)kinds[i];
+    v[i] = &p[i];
+  }
+  return v;
+}
+
+/* Origin ids in increasing order, the authorizer (usize::MAX) last. */
+static PbOrigin **enc_origins(enc *e, bdl_origin o, size_t *n_out) {
+  size_t n = 0;
+  for (uint32_t id = 0; id <= BDL_AUTHORIZER_ID; id++)
+    n += bdl_origin_has(o, id);
+  PbOrigin **v = enc_alloc(e, n, sizeof *v);
+  PbOrigin *x = enc_alloc(e, n, sizeof *x);
+  PbEmpty *empty = enc_alloc(e, 1, sizeof *empty);
+  *n_out = 0;
+  if (!v || !x || !empty)
+    return v;
+  biscuit__format__schema__empty__init(empty);
+  for (uint32_t id = 0; id <= BDL_AUTHORIZER_ID; id++) {
+    if (!bdl_origin_has(o, id))
+      continue;
+    PbOrigin *y = &x[*n_out];
+    biscuit__format__schema__origin__init(y);
+    if (id == BDL_AUTHORIZER_ID) {
+      y->content_case = ORIGIN_(AUTHORIZER);
+      y->authorizer = empty;
+    } else {
+      y->content_case = ORIGIN_(ORIGIN);
+      y->origin = id;
+    }
+    v[(*n_out)++] = y;
+  }
+  return v;
+}
+
+static PbGenerated **enc_generated(enc *e, const btk_snap_parts *p) {
+  PbGenerated **v = enc_alloc(e, p->n_groups, sizeof *v);
+  PbGenerated *g = enc_alloc(e, p->n_groups, sizeof *g);
+  for (size_t i = 0; v && g && i < p->n_groups; i++) {
+    const PbBlock *pb = part_pb(p->groups[i]);
+    biscuit__format__schema__generated_facts__init(&g[i]);
+    if (!pb) {
+      enc_misuse(e, "missing snapshot part");
+      break;
+    }
+    g[i].origins = enc_origins(e, p->origins[i], &g[i].n_origins);
+    g[i].n_facts = pb->n_facts;
+    g[i].facts = pb->facts;
+    v[i] = &g[i];
+  }
+  return v;
+}
+
+static void enc_world(enc *e, const btk_snap_parts *p, PbWorld *w) {
+  const PbBlock *pol = part_pb(p->policies);
+  snap_tables t;
+  biscuit__format__schema__authorizer_world__init(w);
+  snap_tables_build(e, p, &t);
+  w->has_version = true;
+  w->version = p->version;
+  w->n_symbols = t.n_syms;
+  w->symbols = t.syms;
+  w->n_public_keys = t.n_keys;
+  w->public_keys = t.keys;
+  w->n_blocks = p->n_blocks;
+  w->blocks = enc_alloc(e, p->n_blocks, sizeof *w->blocks);
+  for (size_t i = 0; w->blocks && i < p->n_blocks; i++)
+    w->blocks[i] = enc_snap_block(e, part_pb(p->blocks[i]),
+                                  p->external ? p->external[i] : NULL);
+  w->authorizer_block = enc_snap_block(e, part_pb(p->authorizer), NULL);
+  w->n_authorizer_policies = pol ? pol->n_checks : 0;
+  if (pol)
+    w->authorizer_policies =
+        enc_policies(e, pol, 0, pol->n_checks, p->policy_kinds);
+  w->n_generated_facts = p->n_groups;
+  w->generated_facts = enc_generated(e, p);
+  w->iterations = p->iterations;
+}
+
+/* What we write must be readable by btk_snap_unpack. */
+static biscuit_status snap_pack(enc *e, const ProtobufCMessage *m,
+                                btk_pb_type type, uint8_t **out,
+                                size_t *out_len) {
+  biscuit_status st = e->st;
+  if (st == BISCUIT_OK)
+    st = pack(m, out, out_len, e->d);
+  if (st == BISCUIT_OK && *out_len > BTK_SNAPSHOT_MAX_SIZE)
+    st = bx_fail(e->d, BISCUIT_E_LIMIT, "Limit/SnapshotSize",
+                 "snapshot is %zu bytes, the limit is %zu", *out_len,
+                 BTK_SNAPSHOT_MAX_SIZE);
+  if (st == BISCUIT_OK)
+    st = btk_pb_check(*out, *out_len, type, BTK_SNAPSHOT_MAX_DEPTH, e->d);
+  if (st != BISCUIT_OK && *out) {
+    bx_free(*out);
+    *out = NULL;
+    *out_len = 0;
+  }
+  return st;
+}
+
+biscuit_status btk_snap_encode(const btk_snap_parts *p, uint8_t **out,
+                               size_t *out_len, bx_diag *d) {
+  PbSnapshot s;
+  PbRunLimits lim;
+  PbWorld w;
+  enc e;
+  biscuit_status st;
+  *out = NULL;
+  *out_len = 0;
+  bx_arena_init(&e.a, 0);
+  e.st = BISCUIT_OK;
+  e.d = d;
+  biscuit__format__schema__authorizer_snapshot__init(&s);
+  biscuit__format__schema__run_limits__init(&lim);
+  lim.max_facts = p->max_facts;
+  lim.max_iterations = p->max_iterations;
+  lim.max_time = p->max_time_ns;
+  s.limits = &lim;
+  s.execution_time = p->execution_ns;
+  enc_world(&e, p, &w);
+  s.world = &w;
+  st = snap_pack(&e, &s.base, BTK_PB_AUTHORIZER_SNAPSHOT, out, out_len);
+  bx_arena_free(&e.a);
+  return st;
+}
+
+biscuit_status btk_snap_encode_policies(const btk_block_msg *m, size_t n_checks,
+                                        const uint32_t *kinds, uint32_t version,
+                                        uint8_t **out, size_t *out_len,
+                                        bx_diag *d) {
+  const PbBlock *pb = part_pb(m);
+  PbPolicies p;
+  enc e;
+  biscuit_status st;
+  *out = NULL;
+  *out_len = 0;
+  if (!pb || n_checks > pb->n_checks || pb->n_public_keys || pb->n_scope)
+    return bx_fail(d, BISCUIT_E_MISUSE, "InternalError",
+                   "an AuthorizerPolicies holds no keys and no scopes");
+  bx_arena_init(&e.a, 0);
+  e.st = BISCUIT_OK;
+  e.d = d;
+  biscuit__format__schema__authorizer_policies__init(&p);
+  p.n_symbols = pb->n_symbols;
+  p.symbols = pb->symbols;
+  p.has_version = true;
+  p.version = version;
+  p.n_facts = pb->n_facts;
+  p.facts = pb->facts;
+  p.n_rules = pb->n_rules;
+  p.rules = pb->rules;
+  p.n_checks = n_checks;
+  p.checks = pb->checks;
+  p.n_policies = pb->n_checks - n_checks;
+  p.policies = enc_policies(&e, pb, n_checks, p.n_policies, kinds);
+  st = snap_pack(&e, &p.base, BTK_PB_AUTHORIZER_POLICIES, out, out_len);
+  bx_arena_free(&e.a);
+  return st;
 }

@@ -2,7 +2,8 @@
 ** The token envelope (spec "Format", wire-format.md "Token envelope" and
 ** "Third-party blocks") as plain C values, and every operation on it:
 **
-**   codec.c       bytes <-> btk_envelope, third-party request/contents
+**   codec.c       bytes <-> btk_envelope, third-party request/contents,
+**                 Block and snapshot messages <-> Datalog IR
 **   depth.c       nesting-depth and wire pre-check run before protobuf-c
 **   payload.c     the exact signed payloads (v0, v1, external, seal)
 **   verify.c      the signature chain, external signatures, the proof
@@ -384,5 +385,129 @@ typedef struct btk_block_meta {
 biscuit_status btk_block_encode(const bdl_env *wenv, const bdl_block *b,
                                 const btk_block_meta *meta, uint8_t **out,
                                 size_t *out_len, bx_diag *d);
+
+/* ---------------------------------------------------- snapshot messages */
+
+/*
+** AuthorizerSnapshot and AuthorizerPolicies (wire-format.md "Authorizer
+** policies and snapshots"; token/snapshot.c does the rest). Reading is
+** two-step like a Block's: unpack and look at the head (the symbol and
+** key tables), then convert with the map built from them. Writing
+** assembles parts that btk_block_serialize (token_int.h) produced, each
+** a Block serialized against the tables of the parts before it, so its
+** `symbols` and `publicKeys` extend the snapshot's single table.
+*/
+/* protobuf-c needs up to ~40 bytes per input byte: 1 MiB costs 40 MiB */
+#define BTK_SNAPSHOT_MAX_SIZE ((size_t)1 << 20) /* 1 MiB, both ways */
+#define BTK_SNAPSHOT_MAX_DEPTH BTK_MAX_DEPTH_CAP
+
+typedef enum btk_snap_kind {
+  BTK_SNAP_POLICIES,  /* AuthorizerPolicies */
+  BTK_SNAP_AUTHORIZER /* AuthorizerSnapshot */
+} btk_snap_kind;
+
+typedef struct btk_snap_msg btk_snap_msg;
+
+/* What a snapshot declares around its Datalog; owned by the message. */
+typedef struct btk_snap_head {
+  btk_snap_kind kind;
+  bool has_version; /* AuthorizerWorld.version, AuthorizerPolicies.version */
+  uint32_t version;
+  size_t n_symbols; /* the table after the default symbols */
+  const char *const *symbols;
+  size_t n_keys; /* AuthorizerSnapshot only from here on */
+  const btk_pubkey *keys;
+  size_t n_blocks, n_fact_groups;
+  uint64_t max_facts, max_iterations, max_time_ns;
+  uint64_t execution_ns, iterations;
+} btk_snap_head;
+
+/*
+** Size (BTK_SNAPSHOT_MAX_SIZE), depth pre-check, unpack, then the
+** strings (UTF-8, no NUL) and the public keys. Errors:
+** Format/DeserializationError, Format/InvalidKey(Size),
+** Limit/SnapshotSize, Limit/NestingDepth.
+*/
+biscuit_status btk_snap_unpack(const uint8_t *buf, size_t len,
+                               btk_snap_kind kind, btk_snap_msg **out,
+                               btk_snap_head *head, bx_diag *d);
+void btk_snap_msg_free(btk_snap_msg *m); /* NULL is a no-op */
+
+#define BTK_SNAP_AUTHORIZER_BLOCK SIZE_MAX
+
+/* One SnapshotBlock's declarations; context owned by the message. */
+typedef struct btk_snap_block_head {
+  bool has_version;
+  uint32_t version;
+  const char *context; /* NULL when absent */
+  bool has_external;
+  btk_pubkey external;
+} btk_snap_block_head;
+
+/*
+** Block i of an AuthorizerSnapshot, or BTK_SNAP_AUTHORIZER_BLOCK (for an
+** AuthorizerPolicies: its facts, rules and checks, with no head).
+*/
+biscuit_status btk_snap_block_info(const btk_snap_msg *m, size_t i,
+                                   btk_snap_block_head *out, bx_diag *d);
+/*
+** Its facts, rules, checks and scopes into `out`, as btk_block_msg_to_ir
+** does for a Block (same refusals), read at `version`.
+*/
+biscuit_status btk_snap_block_to_ir(const btk_snap_msg *m, size_t i,
+                                    uint32_t version, const btk_wire_map *map,
+                                    bdl_env *env, bdl_block *out, bx_diag *d);
+/* The policies (either message) appended to out->policies. */
+biscuit_status btk_snap_policies_to_ir(const btk_snap_msg *m, uint32_t version,
+                                       const btk_wire_map *map, bdl_env *env,
+                                       bdl_block *out, bx_diag *d);
+
+/* Receives each generated fact, in the env, with its origin. */
+typedef biscuit_status (*btk_snap_fact_fn)(void *ud, const bdl_pred *fact,
+                                           bdl_origin origin, bx_diag *d);
+/*
+** The generated facts of an AuthorizerSnapshot. An origin must be
+** non-empty and name the authorizer or a block below head.n_blocks
+** (at most BDL_MAX_BLOCKS); facts hold no variables.
+*/
+biscuit_status btk_snap_facts_to_ir(const btk_snap_msg *m,
+                                    const btk_wire_map *map, bdl_env *env,
+                                    btk_snap_fact_fn fn, void *ud, bx_diag *d);
+
+/* The parts of an AuthorizerSnapshot, serialized in this order. */
+typedef struct btk_snap_parts {
+  uint64_t max_facts, max_iterations, max_time_ns;
+  uint64_t execution_ns, iterations;
+  uint32_t version;              /* AuthorizerWorld.version */
+  const btk_block_msg *policies; /* its checks' queries are the policies */
+  const uint32_t *policy_kinds;  /* BDL_ALLOW / BDL_DENY per check */
+  const btk_block_msg *authorizer;
+  size_t n_blocks;
+  const btk_block_msg *const *blocks;
+  const btk_pubkey *const *external; /* per block, NULL: first party */
+  size_t n_groups;
+  const btk_block_msg *const *groups; /* facts only */
+  const bdl_origin *origins;
+} btk_snap_parts;
+
+/*
+** Assemble and pack an AuthorizerSnapshot (bx_malloc'd). The result is
+** checked against BTK_SNAPSHOT_MAX_SIZE and BTK_SNAPSHOT_MAX_DEPTH, so
+** what is written can be read back (Limit/SnapshotSize,
+** Limit/NestingDepth).
+*/
+biscuit_status btk_snap_encode(const btk_snap_parts *p, uint8_t **out,
+                               size_t *out_len, bx_diag *d);
+
+/*
+** An AuthorizerPolicies from one part whose first n_checks checks are
+** the checks and the others the policies (kinds[k] for check n_checks +
+** k). The part must hold no public keys and no block scopes (MISUSE):
+** the message has no field for them.
+*/
+biscuit_status btk_snap_encode_policies(const btk_block_msg *m, size_t n_checks,
+                                        const uint32_t *kinds, uint32_t version,
+                                        uint8_t **out, size_t *out_len,
+                                        bx_diag *d);
 
 #endif

@@ -224,8 +224,9 @@ typedef struct biscuit_token biscuit_token;
 typedef struct biscuit_decode_options {
   size_t max_size;   /* bytes, default 65536 */
   size_t max_blocks; /* default 64 */
-  /* Accept legacy third-party blocks (external signature payload v0),
-     which can be replayed across tokens. Default 0: refused. */
+  /* Reserved. Legacy third-party blocks (external signature payload v0)
+     can be replayed across tokens; this version always refuses them,
+     whatever this field says. */
   int unsafe_legacy_third_party;
 } biscuit_decode_options;
 
@@ -288,6 +289,40 @@ BISCUIT_API const char *biscuit_token_block_symbol(const biscuit_token *t,
 BISCUIT_API char *biscuit_token_revocation_id(const biscuit_token *t,
                                               size_t i);
 
+/* ====================================================== verified-token cache */
+
+/*
+** A bounded, thread-safe cache of verified tokens, keyed by SHA-256 of the
+** root public key and the exact token bytes (never a re-encoding), so a
+** token presented again skips decoding and signature verification. It
+** holds verified, decoded blocks only: it never caches a verdict, so every
+** request still runs its checks (expiry, revocation) in full. Entries are
+** evicted least-recently-used when either bound is reached.
+*/
+typedef struct biscuit_cache biscuit_cache;
+
+/* Constructor. max_entries and max_bytes must be non-zero. */
+BISCUIT_API biscuit_status biscuit_cache_new(size_t max_entries,
+                                             size_t max_bytes,
+                                             biscuit_cache **out,
+                                             biscuit_error **err);
+/* Destructor. Tokens handed out stay valid after the cache is freed. */
+BISCUIT_API void biscuit_cache_free(biscuit_cache *c);
+/*
+** biscuit_token_from_bytes through the cache: on a hit the token is
+** returned without decoding or verifying again. The token is the
+** caller's (biscuit_token_free); it may share immutable data with the
+** cache. Safe to call from many threads at once.
+*/
+BISCUIT_API BISCUIT_NODISCARD biscuit_status biscuit_cache_token_from_bytes(
+    biscuit_cache *c, const uint8_t *bytes, size_t len,
+    const biscuit_public_key *root, const biscuit_decode_options *opt,
+    biscuit_token **out, biscuit_error **err);
+/* Counters since creation; any out-pointer may be NULL. */
+BISCUIT_API void biscuit_cache_stats(const biscuit_cache *c, uint64_t *hits,
+                                     uint64_t *misses, size_t *entries,
+                                     size_t *bytes);
+
 /* ================================================== building and appending */
 
 /* Optional settings when creating a block; NULL means none. */
@@ -349,7 +384,12 @@ BISCUIT_API biscuit_status biscuit_policy_from_text(
 BISCUIT_API void biscuit_policy_free(biscuit_policy *p);
 /* The source as the reference prints it (facts, rules, checks, policies). */
 BISCUIT_API char *biscuit_policy_source(const biscuit_policy *p);
-/* AuthorizerPolicies snapshot bytes, readable by the reference. */
+/*
+** Snapshot bytes of a policy set, readable by the reference: the
+** AuthorizerPolicies message, or, when the set uses public keys or
+** block-level `trusting` (which AuthorizerPolicies cannot carry), the
+** reference's builder AuthorizerSnapshot. from_snapshot reads both.
+*/
 BISCUIT_API biscuit_status biscuit_policy_to_snapshot(const biscuit_policy *p,
                                                       uint8_t **out,
                                                       size_t *len,

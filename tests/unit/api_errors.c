@@ -11,6 +11,7 @@
 
 #include "api/api_int.h"
 #include "test.h"
+#include "test_util.h"
 
 /* The kind and JSON of an error made from (st, tag, msg). */
 static void expect(biscuit_status st, const char *tag, const char *msg,
@@ -87,27 +88,22 @@ static void test_invalid_block_rule_diag(void) {
 
 /* ------------------------------------------------- a broken authorizer */
 
-/* A sample token, verified. (Integers as reals: jansson refuses the
-   samples' 18446744073709551615.) */
+/* A sample token, verified. */
 static biscuit_token *sample_token(const char *file) {
-  json_t *root = json_load_file("tests/data/samples/samples.json",
-                                JSON_DECODE_INT_AS_REAL, NULL);
+  json_t *root = samples_load(NULL);
   const char *key = json_string_value(json_object_get(root, "root_public_key"));
-  char typed[128], path[256];
+  char typed[128];
   snprintf(typed, sizeof typed, "ed25519/%s", key ? key : "");
-  snprintf(path, sizeof path, "tests/data/samples/%s", file);
   biscuit_public_key *pk = NULL;
   biscuit_public_key_from_text(
       BISCUIT_ED25519, strchr(key ? key : "", '/') ? key : typed, &pk, NULL);
   json_decref(root);
-  FILE *f = fopen(path, "rb");
-  uint8_t buf[4096];
-  size_t n = f ? fread(buf, 1, sizeof buf, f) : 0;
-  if (f)
-    fclose(f);
+  size_t n = 0;
+  uint8_t *buf = read_sample(file, &n);
   biscuit_token *t = NULL;
   if (biscuit_token_from_bytes(buf, n, pk, NULL, &t, NULL) != BISCUIT_OK)
     t = NULL;
+  free(buf);
   biscuit_public_key_free(pk);
   return t;
 }

@@ -16,6 +16,7 @@
 #include "datalog/expr.h"
 #include "parser/parser.h"
 #include "test.h"
+#include "test_util.h"
 
 static bdl_env *E;
 static bdl_eval_ctx C;
@@ -299,10 +300,7 @@ static void test_samples(void) {
   static const char *const wanted[] = {
       "test014", "test017", "test027", "test028", "test031",
       "test032", "test033", "test034", "test035", "test038"};
-  json_error_t jerr;
-  json_t *root =
-      json_load_file(BISCUIT_SOURCE_DIR "/tests/data/samples/samples.json",
-                     JSON_DECODE_INT_AS_REAL, &jerr); /* ids up to 2^64 - 1 */
+  json_t *root = samples_load(NULL);
   CHECK(root != NULL);
   size_t i, cases = 0;
   int judged = 0;

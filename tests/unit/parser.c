@@ -12,6 +12,7 @@
 #include "datalog/print.h"
 #include "parser/parser.h"
 #include "test.h"
+#include "test_util.h"
 
 /* ------------------------------------------------------------ IR dumping */
 
@@ -523,9 +524,7 @@ static void sample_authorizer(const char *file, const char *code) {
 
 static void test_samples(void) {
   json_error_t err;
-  json_t *root =
-      json_load_file(BISCUIT_SOURCE_DIR "/tests/data/samples/samples.json",
-                     JSON_DECODE_INT_AS_REAL, &err);
+  json_t *root = samples_load(&err);
   CHECK(root != NULL);
   if (!root) {
     fprintf(stderr, "samples.json: %s (line %d)\n", err.text, err.line);

@@ -11,6 +11,7 @@
 
 #include "parser/parser.h"
 #include "test.h"
+#include "test_util.h"
 
 static bdl_env *env;
 
@@ -430,10 +431,7 @@ static void mangle(const char *code, bpa_kind k) {
 }
 
 static void test_mangled_samples(void) {
-  json_error_t err;
-  json_t *root =
-      json_load_file(BISCUIT_SOURCE_DIR "/tests/data/samples/samples.json",
-                     JSON_DECODE_INT_AS_REAL, &err);
+  json_t *root = samples_load(NULL);
   CHECK(root != NULL);
   size_t ti, bi;
   json_t *tc, *b, *v;

@@ -12,29 +12,9 @@
 #include <string.h>
 
 #include "test.h"
+#include "test_util.h"
 #include "token/token.h"
 #include "token/token_int.h"
-
-#define SAMPLES BISCUIT_SOURCE_DIR "/tests/data/samples/"
-
-static uint8_t *read_file(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  uint8_t *buf = NULL;
-  long n;
-  if (!f)
-    return NULL;
-  if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 &&
-      fseek(f, 0, SEEK_SET) == 0) {
-    buf = malloc((size_t)n + 1);
-    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-      free(buf);
-      buf = NULL;
-    }
-    *len = (size_t)n;
-  }
-  fclose(f);
-  return buf;
-}
 
 /* Per-field match counts over every block of every sample. */
 static struct {
@@ -190,14 +170,12 @@ static btk_token *random_block_case(const uint8_t *buf, size_t len) {
 static void check_sample(json_t *tc) {
   const char *file = json_string_value(json_object_get(tc, "filename"));
   json_t *blocks = json_object_get(tc, "token");
-  char path[512];
   size_t len = 0, want_blocks = json_array_size(blocks);
   uint8_t *buf;
   btk_token *t = NULL;
   bx_diag d;
   biscuit_status st;
-  snprintf(path, sizeof path, SAMPLES "%s", file);
-  buf = read_file(path, &len);
+  buf = read_sample(file, &len);
   CHECK(buf != NULL);
   if (!buf)
     return;
@@ -227,21 +205,11 @@ static void check_sample(json_t *tc) {
 }
 
 static void test_samples(void) {
-  json_error_t err;
-  json_t *root =
-      json_load_file(SAMPLES "samples.json", JSON_DECODE_INT_AS_REAL, &err);
+  json_t *root = samples_open(&sample_root, NULL);
   json_t *tc;
-  size_t i, n = 0;
-  uint8_t raw[32];
-  bx_diag d;
-  CHECK(root != NULL);
+  size_t i;
   if (!root)
     return;
-  CHECK(btk_hex_decode(
-            json_string_value(json_object_get(root, "root_public_key")), 64,
-            raw, sizeof raw, &n, &d) == BISCUIT_OK);
-  CHECK(btk_pubkey_from_bytes(BTK_ALG_ED25519, raw, n, &sample_root, &d) ==
-        BISCUIT_OK);
   json_array_foreach(json_object_get(root, "testcases"), i, tc)
       check_sample(tc);
   CHECK(i == 38);
@@ -731,23 +699,18 @@ static void test_depth(void) {
 
 /* Every prefix of every sample block, and random bytes: errors only. */
 static void test_truncations(void) {
-  json_error_t err;
-  json_t *root =
-      json_load_file(SAMPLES "samples.json", JSON_DECODE_INT_AS_REAL, &err);
+  json_t *root = samples_load(NULL);
   json_t *tc;
   size_t i;
   int tried = 0, refused = 0, bad_status = 0;
   if (!root)
     return;
   json_array_foreach(json_object_get(root, "testcases"), i, tc) {
-    char path[512];
     size_t len = 0;
     uint8_t *buf;
     btk_envelope *e = NULL;
     bx_diag d;
-    snprintf(path, sizeof path, SAMPLES "%s",
-             json_string_value(json_object_get(tc, "filename")));
-    buf = read_file(path, &len);
+    buf = read_sample(json_string_value(json_object_get(tc, "filename")), &len);
     if (!buf || btk_envelope_decode(buf, len, NULL, &e, &d) != BISCUIT_OK) {
       free(buf);
       continue;
@@ -820,12 +783,10 @@ static void *failing_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
 ** turn: each run returns NOMEM or succeeds, and nothing leaks.
 */
 static void test_alloc_failures(const char *file) {
-  char path[512];
   size_t len = 0, live = bx_alloc_live();
   uint8_t *buf;
   int nomem = 0, wrong = 0;
-  snprintf(path, sizeof path, SAMPLES "%s", file);
-  buf = read_file(path, &len);
+  buf = read_sample(file, &len);
   if (!buf)
     return;
   bx_set_alloc(failing_alloc, NULL);

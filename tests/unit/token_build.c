@@ -13,29 +13,9 @@
 
 #include "parser/parser.h"
 #include "test.h"
+#include "test_util.h"
 #include "token/token.h"
 #include "token/token_int.h"
-
-#define SAMPLES BISCUIT_SOURCE_DIR "/tests/data/samples/"
-
-static uint8_t *read_file(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  uint8_t *buf = NULL;
-  long n;
-  if (!f)
-    return NULL;
-  if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 &&
-      fseek(f, 0, SEEK_SET) == 0) {
-    buf = malloc((size_t)n + 1);
-    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-      free(buf);
-      buf = NULL;
-    }
-    *len = (size_t)n;
-  }
-  fclose(f);
-  return buf;
-}
 
 /* Datalog source parsed into a fresh env. */
 typedef struct parsed {
@@ -170,13 +150,11 @@ static void rebuild_sample(json_t *tc) {
   json_t *blocks = json_object_get(tc, "token");
   btk_token *t = NULL;
   btk_envelope *orig = NULL;
-  char path[512];
   size_t len = 0;
   uint8_t *buf;
   bx_diag d;
   biscuit_status st = BISCUIT_OK;
-  snprintf(path, sizeof path, SAMPLES "%s", file);
-  buf = read_file(path, &len);
+  buf = read_sample(file, &len);
   if (buf)
     btk_envelope_decode(buf, len, NULL, &orig, &d);
   for (size_t i = 0; i < json_array_size(blocks) && st == BISCUIT_OK; i++) {
@@ -215,21 +193,11 @@ static void rebuild_sample(json_t *tc) {
 }
 
 static void test_samples(void) {
-  json_error_t err;
-  json_t *root =
-      json_load_file(SAMPLES "samples.json", JSON_DECODE_INT_AS_REAL, &err);
+  json_t *root = samples_open(NULL, &sample_root);
   json_t *tc;
-  size_t i, n = 0;
-  uint8_t raw[32];
-  bx_diag d;
-  CHECK(root != NULL);
+  size_t i;
   if (!root)
     return;
-  CHECK(btk_hex_decode(
-            json_string_value(json_object_get(root, "root_private_key")), 64,
-            raw, sizeof raw, &n, &d) == BISCUIT_OK);
-  CHECK(btk_privkey_from_bytes(BTK_ALG_ED25519, raw, n, &sample_root, &d) ==
-        BISCUIT_OK);
   sample_root_pub = sample_root.pub;
   json_array_foreach(json_object_get(root, "testcases"), i, tc)
       rebuild_sample(tc);

@@ -9,29 +9,9 @@
 #include <string.h>
 
 #include "test.h"
+#include "test_util.h"
 #include "token/codec.h"
 #include "token/crypto.h"
-
-#define SAMPLES BISCUIT_SOURCE_DIR "/tests/data/samples/"
-
-static uint8_t *read_file(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  uint8_t *buf = NULL;
-  long n;
-  if (!f)
-    return NULL;
-  if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 &&
-      fseek(f, 0, SEEK_SET) == 0) {
-    buf = malloc((size_t)n + 1);
-    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-      free(buf);
-      buf = NULL;
-    }
-    *len = (size_t)n;
-  }
-  fclose(f);
-  return buf;
-}
 
 static btk_pubkey sample_root;
 
@@ -130,15 +110,13 @@ static void check_reencode(const btk_envelope *e, const uint8_t *orig,
 
 static void check_sample(json_t *tc) {
   const char *file = json_string_value(json_object_get(tc, "filename"));
-  char path[512];
   size_t len = 0;
   uint8_t *buf;
   btk_envelope *e = NULL;
   bx_diag d;
   biscuit_status st;
   const char *want = expected_tag(file);
-  snprintf(path, sizeof path, SAMPLES "%s", file);
-  buf = read_file(path, &len);
+  buf = read_sample(file, &len);
   CHECK(buf != NULL);
   if (!buf)
     return;
@@ -170,24 +148,11 @@ static void check_sample(json_t *tc) {
 }
 
 static int test_samples(void) {
-  json_error_t err;
-  /* the world dumps hold u64 ids (18446744073709551615) jansson cannot
-     read as integers */
-  json_t *root =
-      json_load_file(SAMPLES "samples.json", JSON_DECODE_INT_AS_REAL, &err);
+  json_t *root = samples_open(&sample_root, NULL);
   json_t *cases, *tc;
   size_t i, count = 0;
-  uint8_t raw[32];
-  size_t n = 0;
-  bx_diag d;
-  CHECK(root != NULL);
   if (!root)
     return 0;
-  CHECK(btk_hex_decode(
-            json_string_value(json_object_get(root, "root_public_key")), 64,
-            raw, sizeof raw, &n, &d) == BISCUIT_OK);
-  CHECK(btk_pubkey_from_bytes(BTK_ALG_ED25519, raw, n, &sample_root, &d) ==
-        BISCUIT_OK);
   cases = json_object_get(root, "testcases");
   json_array_foreach(cases, i, tc) {
     check_sample(tc);

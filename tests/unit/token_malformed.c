@@ -12,29 +12,9 @@
 #include <string.h>
 
 #include "test.h"
+#include "test_util.h"
 #include "token/codec.h"
 #include "token/crypto.h"
-
-#define SAMPLES BISCUIT_SOURCE_DIR "/tests/data/samples/"
-
-static uint8_t *read_file(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  uint8_t *buf = NULL;
-  long n;
-  if (!f)
-    return NULL;
-  if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 &&
-      fseek(f, 0, SEEK_SET) == 0) {
-    buf = malloc((size_t)n + 1);
-    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-      free(buf);
-      buf = NULL;
-    }
-    *len = (size_t)n;
-  }
-  fclose(f);
-  return buf;
-}
 
 static btk_pubkey sample_root;
 
@@ -345,22 +325,11 @@ static int n_samples;
 static char sample_files[64][96];
 
 static void load_sample_list(void) {
-  json_error_t err;
-  json_t *root =
-      json_load_file(SAMPLES "samples.json", JSON_DECODE_INT_AS_REAL, &err);
+  json_t *root = samples_open(&sample_root, NULL);
   json_t *tc;
   size_t i;
-  uint8_t raw[32];
-  size_t n = 0;
-  bx_diag d;
-  CHECK(root != NULL);
   if (!root)
     return;
-  CHECK(btk_hex_decode(
-            json_string_value(json_object_get(root, "root_public_key")), 64,
-            raw, sizeof raw, &n, &d) == BISCUIT_OK);
-  CHECK(btk_pubkey_from_bytes(BTK_ALG_ED25519, raw, n, &sample_root, &d) ==
-        BISCUIT_OK);
   json_array_foreach(json_object_get(root, "testcases"), i, tc) {
     if (n_samples < 64)
       snprintf(sample_files[n_samples++], sizeof sample_files[0], "%s",
@@ -376,13 +345,8 @@ static void load_sample_list(void) {
 static void test_truncation(void) {
   long refused = 0, total = 0;
   for (int s = 0; s < n_samples; s++) {
-    char path[256];
     size_t len = 0;
-    uint8_t *buf;
-    if (snprintf(path, sizeof path, SAMPLES "%s", sample_files[s]) >=
-        (int)sizeof path)
-      continue;
-    buf = read_file(path, &len);
+    uint8_t *buf = read_sample(sample_files[s], &len);
     for (size_t cut = 0; buf && cut < len; cut++) {
       uint8_t *t = malloc(cut ? cut : 1); /* exact size for ASan */
       bx_diag d;
@@ -418,14 +382,9 @@ static bool flip_all_bits(const char *file) {
 static void test_bit_flips(void) {
   long flips = 0, errors = 0, verified = 0;
   for (int s = 0; s < n_samples; s++) {
-    char path[256];
     size_t len = 0;
-    uint8_t *buf;
+    uint8_t *buf = read_sample(sample_files[s], &len);
     bool all = flip_all_bits(sample_files[s]);
-    if (snprintf(path, sizeof path, SAMPLES "%s", sample_files[s]) >=
-        (int)sizeof path)
-      continue;
-    buf = read_file(path, &len);
     for (size_t bit = 0; buf && bit < len * 8; bit++) {
       bx_diag d;
       biscuit_status st;

@@ -9,10 +9,9 @@
 #include <string.h>
 
 #include "test.h"
+#include "test_util.h"
 #include "token/codec.h"
 #include "token/crypto.h"
-
-#define SAMPLES BISCUIT_SOURCE_DIR "/tests/data/samples/"
 
 static long fail_at, n_allocs;
 
@@ -26,25 +25,6 @@ static void *failing_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
   if (++n_allocs == fail_at)
     return NULL;
   return realloc(ptr, nsize);
-}
-
-static uint8_t *read_file(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  uint8_t *buf = NULL;
-  long n;
-  if (!f)
-    return NULL;
-  if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 &&
-      fseek(f, 0, SEEK_SET) == 0) {
-    buf = malloc((size_t)n + 1);
-    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-      free(buf);
-      buf = NULL;
-    }
-    *len = (size_t)n;
-  }
-  fclose(f);
-  return buf;
 }
 
 static uint8_t *sample;
@@ -160,15 +140,11 @@ static void torture(const char *name, biscuit_status (*run)(void)) {
 
 int main(void) {
   bx_diag d;
-  uint8_t raw[32];
-  size_t n = 0;
   sample = read_file(SAMPLES "test024_third_party.bc", &sample_len);
   CHECK(sample != NULL);
-  CHECK(btk_hex_decode("1055c750b1a1505937af1537c626ba3263995c33a64758aaaf"
-                       "b1275b0312e284",
-                       64, raw, sizeof raw, &n, &d) == BISCUIT_OK);
-  CHECK(btk_pubkey_from_bytes(BTK_ALG_ED25519, raw, n, &sample_root, &d) ==
-        BISCUIT_OK);
+  sample_pubkey_hex("1055c750b1a1505937af1537c626ba3263995c33a64758aaaf"
+                    "b1275b0312e284",
+                    &sample_root);
   CHECK(btk_privkey_generate(BTK_ALG_P256, &root, &d) == BISCUIT_OK);
   CHECK(btk_privkey_generate(BTK_ALG_ED25519, &tp, &d) == BISCUIT_OK);
   CHECK(btk_privkey_generate(BTK_ALG_ED25519, &n1, &d) == BISCUIT_OK);

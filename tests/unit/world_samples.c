@@ -16,6 +16,7 @@
 #include "datalog/world.h"
 #include "parser/parser.h"
 #include "test.h"
+#include "test_util.h"
 
 #define MAX_BLOCKS 16
 
@@ -284,10 +285,7 @@ static void run_case(json_t *tc, int *n_ok, int *n_all) {
 }
 
 int main(void) {
-  json_error_t err;
-  json_t *root =
-      json_load_file(BISCUIT_SOURCE_DIR "/tests/data/samples/samples.json",
-                     JSON_DECODE_INT_AS_REAL, &err);
+  json_t *root = samples_load(NULL);
   CHECK(root != NULL);
   int n_ok = 0, n_all = 0;
   size_t i;
