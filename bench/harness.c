@@ -647,7 +647,11 @@ static void peer_cells(char *out, size_t cap, const bench_row *r) {
   if (r->note[0])
     snprintf(why, sizeof why, "%s", r->note);
   else if (r->peer_err[0])
-    snprintf(why, sizeof why, "peer stopped: %s", r->peer_err);
+    snprintf(why, sizeof why, "peer stopped: %.60s%s", r->peer_err,
+             strstr(r->peer_err, "RunLimit")
+                 ? " (its fixpoint keeps 1000 facts / 100 iterations / "
+                   "1 ms, whatever limits it is given)"
+                 : "");
   else if (r->peer_kind && bench_peer_state[0])
     snprintf(why, sizeof why, "peer: %.150s", bench_peer_state);
   else
@@ -655,9 +659,17 @@ static void peer_cells(char *out, size_t cap, const bench_row *r) {
   snprintf(out, cap, "%-30s [%zu]", "n/a", note_no(why));
 }
 
+/* A line without its trailing blanks. */
+static void put_line(FILE *f, char *line) {
+  size_t n = strlen(line);
+  while (n && line[n - 1] == ' ')
+    line[--n] = 0;
+  fprintf(f, "%s\n", line);
+}
+
 void bench_print_table(FILE *f) {
-  char a[16], b[16], c[16], d[16], pc[128], fr[16], pr[16];
-  int group = 0;
+  char a[16], b[16], c[16], d[16], pc[128], fr[16], pr[16], line[512];
+  int group = 0, n;
   goal g[16];
   size_t ng;
   n_notes = 0;
@@ -694,13 +706,15 @@ void bench_print_table(FILE *f) {
     else
       pr[0] = 0;
     peer_cells(pc, sizeof pc, r);
-    fprintf(f, "%-15s %s %s %s %s %s | %s %s", r->id, dur(a, r->p50),
-            dur(b, r->p99), dur(c, r->min), dur(d, r->max), fr, pc, pr);
-    if (r->failed)
-      fprintf(f, "  failed %zu/%zu", r->failed, r->n);
-    if (r->has_rps)
-      fprintf(f, "  %.0f req/s", r->rps);
-    fprintf(f, "\n");
+    n = snprintf(line, sizeof line, "%-15s %s %s %s %s %s | %s %s", r->id,
+                 dur(a, r->p50), dur(b, r->p99), dur(c, r->min),
+                 dur(d, r->max), fr, pc, pr);
+    if (n > 0 && (size_t)n < sizeof line && r->failed)
+      n += snprintf(line + n, sizeof line - (size_t)n, "  failed %zu/%zu",
+                    r->failed, r->n);
+    if (n > 0 && (size_t)n < sizeof line && r->has_rps)
+      snprintf(line + n, sizeof line - (size_t)n, "  %.0f req/s", r->rps);
+    put_line(f, line);
   }
   fprintf(f, "\nrows:\n");
   for (size_t i = 0; i < bench_n_rows; i++)
@@ -762,8 +776,9 @@ void bench_print_table(FILE *f) {
                g[i].unit);
     else
       snprintf(fig, sizeof fig, "-");
-    fprintf(f, "  %-40s %-9s %12s  %-12s %s\n", g[i].name, g[i].target, fig,
-            verdict(&g[i]), g[i].detail);
+    snprintf(line, sizeof line, "  %-40s %-9s %12s  %-12s %s", g[i].name,
+             g[i].target, fig, verdict(&g[i]), g[i].detail);
+    put_line(f, line);
   }
 }
 
@@ -886,18 +901,25 @@ static const json_t *row_in(const json_t *m, const char *id) {
   return NULL;
 }
 
+/* One cell of the comparison: a duration (microseconds) or a number. */
+static const char *cell(char *b, double v, int time) {
+  if (v <= 0)
+    snprintf(b, 16, "%9s", "-");
+  else if (time)
+    dur(b, v * 1e3);
+  else
+    snprintf(b, 16, "%9.3f", v);
+  return b;
+}
+
 static void change(const char *label, double x, double y, int time) {
   char a[16], b[16];
-  if (x > 0 && y > 0) {
-    if (time)
-      printf("  %-40s %9s -> %9s  %+7.1f%%\n", label, dur(a, x * 1e3),
-             dur(b, y * 1e3), (y / x - 1) * 100);
-    else
-      printf("  %-40s %9.3f -> %9.3f  %+7.1f%%\n", label, x, y,
-             (y / x - 1) * 100);
-  } else if (x > 0 || y > 0) {
-    printf("  %-40s %9s -> %9s\n", label, x > 0 ? "" : "-", y > 0 ? "" : "-");
-  }
+  if (x <= 0 && y <= 0)
+    return;
+  printf("  %-40s %9s -> %9s", label, cell(a, x, time), cell(b, y, time));
+  if (x > 0 && y > 0)
+    printf("  %+7.1f%%", (y / x - 1) * 100);
+  printf("\n");
 }
 
 int bench_compare(const char *pa, const char *pb) {
