@@ -238,16 +238,40 @@ typedef struct cli_inspection {
   biscuit_status query_st;
   char *query_facts; /* one fact a line, when query_st is OK      */
   biscuit_error *query_err;
+  char *world_json;         /* inspect-snapshot: the world as restored   */
+  uint64_t snap_iterations; /* inspect-snapshot: the run it was taken   */
+  uint64_t snap_elapsed_us; /* after (both 0 when taken before any run) */
 } cli_inspection;
+
+/*
+** A snapshot given as input: an AuthorizerSnapshot (the reference's
+** format, what --dump-*snapshot-to write) kept as bytes, to restore a
+** fresh authorizer from each time one is needed; or else the policy set
+** of an AuthorizerPolicies message (biscuit_policy_to_snapshot's).
+*/
+typedef struct cli_snapshot {
+  uint8_t *bytes; /* an AuthorizerSnapshot, or NULL */
+  size_t len;
+  biscuit_policy *policy; /* when the bytes were AuthorizerPolicies */
+} cli_snapshot;
+
+/* Reads a snapshot from the file `path` (raw or base64), or from the
+   base64 `text` when path is NULL, and makes sure it can be restored. */
+int cli_snapshot_read(const char *path, const char *text, int raw,
+                      cli_snapshot *s);
+/* A new authorizer restored from s (no extern functions). */
+int cli_snapshot_authorizer(const cli_snapshot *s, biscuit_authorizer **out);
+void cli_snapshot_free(cli_snapshot *s);
 
 /* What to run over a verified token. */
 typedef struct cli_auth_request {
-  const char *code;             /* authorizer Datalog, or NULL             */
-  const char *source;           /* its name in error reports               */
-  const biscuit_policy *policy; /* a policy set (from a snapshot)     */
+  const char *code;             /* authorizer Datalog, or NULL            */
+  const char *source;           /* its name in error reports              */
+  const cli_snapshot *snapshot; /* or the authorizer of a snapshot        */
   const biscuit_params *params;
   biscuit_limits limits;
   int include_time;
+  uint64_t now; /* the time(...) --include-time adds, Unix seconds */
   const char *query;
   int query_all;
 } cli_auth_request;
@@ -258,6 +282,11 @@ void cli_inspect_decode(const uint8_t *bytes, size_t len,
 /* Authorizes and queries r->token; an invalid authorizer is an error
    (reported, its exit status returned), a refusal is a result in r. */
 int cli_inspect_authorize(const cli_auth_request *q, cli_inspection *r);
+/* The authorizer side of q without a token (code or snapshot, and the
+   time): the reference's AuthorizerBuilder, as policies snapshots hold. */
+int cli_request_authorizer(const cli_auth_request *q, biscuit_authorizer **out);
+/* The "policies" array of a world dump, as JSON text; caller frees. */
+char *cli_world_policies(const char *world);
 /* The exit status of what r holds. */
 int cli_inspection_status(const cli_inspection *r);
 void cli_inspection_free(cli_inspection *r);
@@ -269,10 +298,13 @@ char *cli_json_error(const char *message);
 /* Human output of `inspect`, on stdout. */
 void cli_inspection_print(const cli_inspection *r);
 
-/* inspect-snapshot: r->authorizer restored from a snapshot, r->query_*
-   from the query (cli_inspect_query). */
+/* The query over r->authorizer, recorded in r->query_*. */
 void cli_inspect_query(const cli_auth_request *q, cli_inspection *r);
-/* {"code":S,"world":W,"query":null|[S]|{"error":E}}; caller frees. */
+/* inspect-snapshot: r->authorizer restored from a snapshot, with its
+   world and run recorded, then authorized again and queried. */
+void cli_inspect_snapshot(const cli_auth_request *q, cli_inspection *r);
+/* {"code":S,"iterations":N,"elapsed_micros":N|null,"auth":A,
+   "query":null|[S]|{"error":E},"world":W}; caller frees. */
 char *cli_snapshot_json(const cli_inspection *r);
 void cli_snapshot_print(const cli_inspection *r);
 

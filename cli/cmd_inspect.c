@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 
@@ -27,9 +28,9 @@ static const cli_opt OPTS[] = {
     {"authorize-interactive", CLI_FLAG, NULL,
      "write the authorizer in $EDITOR"},
     {"authorize-with-snapshot", CLI_VALUE, "S",
-     "authorize with a policies snapshot (base64)"},
+     "authorize with an authorizer snapshot (base64)"},
     {"authorize-with-snapshot-file", CLI_VALUE, "F",
-     "authorize with the policies snapshot in F"},
+     "authorize with the authorizer snapshot in F"},
     {"authorize-with-raw-snapshot-file", CLI_FLAG, NULL,
      "the snapshot file is raw bytes, not base64"},
     {"include-time", CLI_FLAG, NULL, "add time(<now>) to the authorizer"},
@@ -38,10 +39,12 @@ static const cli_opt OPTS[] = {
      "let the query trust every block (not only authority)"},
     CLI_OPT_PARAM,
     {"dump-snapshot-to", CLI_VALUE, "F",
-     "write the authorizer's snapshot to F"},
+     "write a snapshot of the authorizer after its run (token included) "
+     "to F"},
     {"dump-raw-snapshot", CLI_FLAG, NULL, "write it as raw bytes"},
     {"dump-policies-snapshot-to", CLI_VALUE, "F",
-     "write the authorizer's policies snapshot to F"},
+     "write a snapshot of the authorizer without the token (its code and "
+     "time) to F"},
     {"dump-raw-policies-snapshot", CLI_FLAG, NULL, "write it as raw bytes"},
     CLI_OPTS_END};
 
@@ -123,29 +126,14 @@ static int authorizer_code(const cli_args *a, char **code, char **source) {
   return *source ? CLI_EXIT_OK : cli_oom();
 }
 
-/* A policies snapshot (--authorize-with-snapshot[-file]). */
-static int snapshot_policy(const cli_args *a, biscuit_policy **out) {
+/* An authorizer snapshot (--authorize-with-snapshot[-file]), if any. */
+static int snapshot_input(const cli_args *a, cli_snapshot *s) {
   const char *text = cli_args_get(a, "authorize-with-snapshot");
   const char *file = cli_args_get(a, "authorize-with-snapshot-file");
-  uint8_t *bytes = NULL;
-  size_t len = 0;
-  int st;
   if (!text && !file)
     return CLI_EXIT_OK;
-  if (file)
-    st = cli_read_encoded(file,
-                          cli_args_has(a, "authorize-with-raw-snapshot-file"),
-                          "snapshot", &bytes, &len);
-  else
-    st = cli_decode_text(text, "snapshot", &bytes, &len);
-  if (st != CLI_EXIT_OK)
-    return st;
-  biscuit_error *e = NULL;
-  if (biscuit_policy_from_snapshot(bytes, len, out, &e) != BISCUIT_OK)
-    st = cli_api_error("cannot load the policies snapshot", e);
-  biscuit_error_free(e);
-  free(bytes);
-  return st;
+  return cli_snapshot_read(
+      file, text, cli_args_has(a, "authorize-with-raw-snapshot-file"), s);
 }
 
 /* ---------------------------------------------------------------- dumps */
@@ -184,29 +172,26 @@ static int dump_authorizer(const cli_args *a, const cli_inspection *r) {
 }
 
 /*
-** --dump-policies-snapshot-to: the authorizer's own code as a policy set
-** (the one given as a snapshot, or the text compiled once more: the run
-** added it to the authorizer, which keeps no separate policy set).
+** --dump-policies-snapshot-to: as the reference CLI, an AuthorizerSnapshot
+** of the authorizer side alone, without the token (its AuthorizerBuilder):
+** --authorize-with-snapshot-file reads it back for another token.
 */
 static int dump_policies(const cli_args *a, const cli_auth_request *q) {
   const char *to = cli_args_get(a, "dump-policies-snapshot-to");
-  biscuit_policy *p = NULL;
+  biscuit_authorizer *builder = NULL;
   uint8_t *bytes = NULL;
   size_t len = 0;
   biscuit_error *e = NULL;
-  int st = CLI_EXIT_OK;
-  if (!to || (!q->policy && !q->code))
+  if (!to || (!q->snapshot && !q->code))
     return CLI_EXIT_OK;
-  if (!q->policy && biscuit_policy_from_text(q->code, q->source, q->params, &p,
-                                             &e) != BISCUIT_OK)
-    st = cli_datalog_error(q->source, e);
-  else if (biscuit_policy_to_snapshot(q->policy ? q->policy : p, &bytes, &len,
-                                      &e) == BISCUIT_OK)
+  int st = cli_request_authorizer(q, &builder);
+  if (st == CLI_EXIT_OK &&
+      biscuit_authorizer_to_snapshot(builder, &bytes, &len, &e) == BISCUIT_OK)
     st = dump(to, bytes, len, cli_args_has(a, "dump-raw-policies-snapshot"));
-  else
+  else if (st == CLI_EXIT_OK)
     st = cli_api_error("cannot write the policies snapshot", e);
   biscuit_error_free(e);
-  biscuit_policy_free(p);
+  biscuit_authorizer_free(builder);
   return st;
 }
 
@@ -255,7 +240,7 @@ static int report(const cli_inspection *r, int json) {
 typedef struct inspect_ctx {
   biscuit_public_key *root;
   biscuit_params *params;
-  biscuit_policy *policy;
+  cli_snapshot snapshot;
   char *code;
   char *source;
   uint8_t *bytes;
@@ -265,7 +250,7 @@ typedef struct inspect_ctx {
 static void ctx_free(inspect_ctx *x) {
   biscuit_public_key_free(x->root);
   biscuit_params_free(x->params);
-  biscuit_policy_free(x->policy);
+  cli_snapshot_free(&x->snapshot);
   free(x->code);
   free(x->source);
   cli_wipe(x->bytes, x->len);
@@ -288,15 +273,16 @@ static int gather(const cli_args *a, inspect_ctx *x, cli_auth_request *q) {
   if (st == CLI_EXIT_OK)
     st = authorizer_code(a, &x->code, &x->source);
   if (st == CLI_EXIT_OK)
-    st = snapshot_policy(a, &x->policy);
+    st = snapshot_input(a, &x->snapshot);
   if (st == CLI_EXIT_OK)
     st = cli_read_encoded(a->input, cli_args_has(a, "raw-input"), "token",
                           &x->bytes, &x->len);
   q->code = x->code;
   q->source = x->source;
-  q->policy = x->policy;
+  q->snapshot = x->snapshot.bytes || x->snapshot.policy ? &x->snapshot : NULL;
   q->params = x->params;
   q->include_time = cli_args_has(a, "include-time");
+  q->now = (uint64_t)time(NULL);
   q->query = cli_args_get(a, "query");
   q->query_all = cli_args_has(a, "query-all");
   return st;
@@ -327,7 +313,7 @@ static int run(const cli_args *a) {
     return early_failure(json, st);
   }
   cli_inspect_decode(x.bytes, x.len, x.root, &r);
-  if (r.token && r.signatures > 0 && (q.code || q.policy || q.query))
+  if (r.token && r.signatures > 0 && (q.code || q.snapshot || q.query))
     st = cli_inspect_authorize(&q, &r);
   if (st == CLI_EXIT_OK)
     st = report(&r, json);
@@ -351,7 +337,9 @@ const cli_cmd cli_cmd_inspect = {
         "With a root public key, the signatures are verified; with an\n"
         "authorizer (--authorize-with...), the token is authorized; --query\n"
         "prints the facts a rule produces. A token whose signatures do not\n"
-        "verify is still printed, and the command exits with status 1.\n",
+        "verify is still printed, and the command exits with status 1.\n"
+        "A snapshot from --dump-policies-snapshot-to authorizes other\n"
+        "tokens with --authorize-with-snapshot-file.\n",
     .opts = OPTS,
     .run = run,
 };

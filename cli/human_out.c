@@ -31,7 +31,7 @@ static void print_indented(const char *text) {
   while (*text) {
     const char *nl = strchr(text, '\n');
     size_t n = nl ? (size_t)(nl - text) : strlen(text);
-    printf("  %.*s\n", (int)n, text);
+    printf("%s%.*s\n", n ? "  " : "", (int)n, text);
     text += n + (nl != NULL);
   }
 }
@@ -176,11 +176,76 @@ void cli_inspection_print(const cli_inspection *r) {
     print_query(r);
 }
 
+/* ------------------------------------------------------------ snapshot */
+
+/* One origin of the world dump: the authorizer is null among facts'
+   origins and usize::MAX (a real here) among rules' and checks'. */
+static void print_origin(const json_t *o) {
+  double v = json_is_number(o) ? json_number_value(o) : -1;
+  if (v < 0 || v > 4294967295.0)
+    printf("authorizer");
+  else
+    printf("block %.0f", v);
+}
+
+/* A group of facts, rules or checks: its origins, then its lines. */
+static void print_world_group(const char *kind, const json_t *group) {
+  const json_t *origin = json_object_get(group, "origin");
+  const json_t *item;
+  size_t i;
+  printf("  %s%s (", c(DIM), kind);
+  if (json_is_array(origin)) {
+    json_array_foreach(origin, i, item) {
+      printf("%s", i ? ", " : "");
+      print_origin(item);
+    }
+  } else {
+    print_origin(origin);
+  }
+  printf("):%s\n", c(RESET));
+  json_array_foreach(json_object_get(group, kind), i, item)
+      printf("    %s\n", json_string_value(item));
+}
+
+/*
+** The world dump for people: facts, rules and checks grouped by where
+** they come from (the policies are the authorizer's, printed above).
+** DECODE_INT_AS_REAL: the authorizer's origin is past jansson's integers.
+*/
+static void print_world(const char *world) {
+  static const char *const kinds[] = {"facts", "rules", "checks"};
+  json_t *w = json_loads(world ? world : "{}", JSON_DECODE_INT_AS_REAL, NULL);
+  int empty = 1;
+  printf("\n%sWorld%s\n", c(BOLD), c(RESET));
+  for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++) {
+    const json_t *group;
+    size_t i;
+    json_array_foreach(json_object_get(w, kinds[k]), i, group) {
+      print_world_group(kinds[k], group);
+      empty = 0;
+    }
+  }
+  if (empty)
+    printf("  %s(empty)%s\n", c(DIM), c(RESET));
+  json_decref(w);
+}
+
+/* The snapshot's run, its authorizer and world, then the new verdict. */
 void cli_snapshot_print(const cli_inspection *r) {
   char *src = biscuit_authorizer_source(r->authorizer);
-  printf("%sAuthorizer%s (from the snapshot)\n", c(BOLD), c(RESET));
+  printf("%sSnapshot%s: ", c(BOLD), c(RESET));
+  if (r->snap_iterations || r->snap_elapsed_us)
+    printf("taken after a run (%llu iteration%s, %llu \xc2\xb5s)\n",
+           (unsigned long long)r->snap_iterations,
+           r->snap_iterations == 1 ? "" : "s",
+           (unsigned long long)r->snap_elapsed_us);
+  else
+    printf("taken before any run\n");
+  printf("\n%sAuthorizer%s\n", c(BOLD), c(RESET));
   print_indented(src);
   biscuit_free(src);
+  print_world(r->world_json);
+  print_auth(r);
   if (r->query_rule)
     print_query(r);
 }

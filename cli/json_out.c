@@ -151,17 +151,36 @@ char *cli_json_error(const char *message) {
   return out;
 }
 
-/* The restored authorizer's source and world, and the query. */
-char *cli_snapshot_json(const cli_inspection *r) {
-  char *world = NULL;
-  json_t *w = NULL;
-  if (biscuit_authorizer_world_json(r->authorizer, &world, NULL) == BISCUIT_OK)
-    w = json_loads(world, JSON_DECODE_INT_AS_REAL, NULL);
-  biscuit_free(world);
-  json_t *doc = json_pack("{s:o,s:o,s:o}", "code",
-                          owned_str(biscuit_authorizer_source(r->authorizer)),
-                          "world", w ? w : json_null(), "query", query_json(r));
-  char *out = doc ? json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-  json_decref(doc);
+/*
+** The world goes last, spliced in as the library printed it: its origins
+** hold usize::MAX, which jansson's integers cannot carry. `head` is a
+** compact object, so it ends with its closing brace.
+*/
+static char *splice_world(char *head, const char *world) {
+  const char *w = world ? world : "null";
+  size_t n = strlen(head), size = n + strlen(w) + sizeof ",\"world\":}";
+  char *out = malloc(size);
+  if (out)
+    snprintf(out, size, "%.*s,\"world\":%s}", (int)(n - 1), head, w);
+  free(head);
   return out;
+}
+
+/*
+** inspect-snapshot: the restored authorizer's source, the run it was
+** taken after (elapsed_micros null when none), the new authorization
+** (inspect's "auth"), the query, and the world as restored.
+*/
+char *cli_snapshot_json(const cli_inspection *r) {
+  int ran = r->snap_iterations || r->snap_elapsed_us;
+  json_t *elapsed =
+      ran ? json_integer((json_int_t)r->snap_elapsed_us) : json_null();
+  json_t *doc =
+      json_pack("{s:o,s:I,s:o,s:o,s:o}", "code",
+                owned_str(biscuit_authorizer_source(r->authorizer)),
+                "iterations", (json_int_t)r->snap_iterations, "elapsed_micros",
+                elapsed, "auth", auth_json(r), "query", query_json(r));
+  char *head = doc ? json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+  json_decref(doc);
+  return head ? splice_world(head, r->world_json) : NULL;
 }

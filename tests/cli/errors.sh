@@ -257,27 +257,105 @@ expect_rc "run limit" 1
 expect_eq "run limit: json" "$(json_get "$OUT" 'j["auth"]["result"]')" \
   '{"error": {"RunLimit": "TooManyIterations"}}'
 
-# ------------------------------------------------------------ not done yet
+# ------------------------------------------------------------ snapshots
 ALLOW='resource("file1"); operation("read"); allow if true;'
-run inspect "$T001" --raw-input --public-key "$ROOT_PUB" \
+run inspect "$T001" --raw-input --public-key "$ROOT_PUB" --max-time 10s \
   --authorize-with "$ALLOW" --dump-snapshot-to "$TMP/snap"
-expect_rc "dump snapshot (not implemented)" 3
-expect_contains "dump snapshot: message" "$ERR" "snapshot"
-
-run inspect "$T001" --raw-input --public-key "$ROOT_PUB" \
+expect_rc "dump snapshot" 0
+expect_eq "dump snapshot: stderr empty" "$ERR" ""
+run inspect "$T001" --raw-input --public-key "$ROOT_PUB" --max-time 10s \
   --authorize-with "$ALLOW" --dump-policies-snapshot-to "$TMP/psnap"
-expect_rc "dump policies snapshot (not implemented)" 3
-expect_contains "dump policies snapshot: message" "$ERR" "policies snapshot"
+expect_rc "dump policies snapshot" 0
+
+run inspect "$T001" --raw-input --dump-raw-snapshot
+expect_rc "--dump-raw-snapshot alone" 2
+run inspect "$T001" --raw-input --dump-raw-policies-snapshot
+expect_rc "--dump-raw-policies-snapshot alone" 2
+run inspect "$T001" --raw-input --public-key "$ROOT_PUB" \
+  --authorize-with "$ALLOW" --authorize-with-raw-snapshot-file
+expect_rc "--authorize-with-raw-snapshot-file alone" 2
+run inspect "$T001" --raw-input --public-key "$ROOT_PUB" \
+  --dump-snapshot-to "$TMP/nothing"
+expect_rc "dump without an authorizer" 2
+expect_contains "dump without an authorizer: message" "$ERR" \
+  "needs an authorizer"
+run inspect "$T001" --raw-input --authorize-with-snapshot-file "$TMP/psnap"
+expect_rc "snapshot without a key" 2
+run inspect "$T001" --raw-input --public-key "$ROOT_PUB" \
+  --authorize-with "$ALLOW" --authorize-with-snapshot-file "$TMP/psnap"
+expect_rc "text and snapshot authorizers" 2
+run_in "$T001" inspect - --raw-input --public-key "$ROOT_PUB" \
+  --authorize-with-snapshot-file -
+expect_rc "stdin twice (snapshot)" 2
 
 run inspect "$T001" --raw-input --public-key "$ROOT_PUB" \
   --authorize-with-snapshot AAAA
-expect_rc "authorize with snapshot (not implemented)" 3
-expect_contains "authorize with snapshot: message" "$ERR" "policies snapshot"
+expect_rc "authorize with a bad snapshot" 3
+expect_contains "bad snapshot: message" "$ERR" \
+  "the snapshot argument: not a valid authorizer snapshot"
+expect_eq "bad snapshot: nothing on stdout" "$OUT" ""
+run inspect "$T001" --raw-input --public-key "$ROOT_PUB" --json \
+  --authorize-with-snapshot 'not base64!'
+expect_rc "snapshot argument not base64" 3
+expect_contains "snapshot not base64: json" "$(json_get "$OUT" 'j["error"]')" \
+  "base64"
+run inspect "$T001" --raw-input --public-key "$ROOT_PUB" \
+  --authorize-with-snapshot-file "$TMP/missing.snap"
+expect_rc "missing snapshot file" 3
+expect_contains "missing snapshot file: message" "$ERR" "cannot open"
+
+# A snapshot taken after a run holds the token: no other can be added.
+run inspect "$T001" --raw-input --public-key "$ROOT_PUB" \
+  --authorize-with-snapshot-file "$TMP/snap" --json
+expect_rc "authorize with a full snapshot" 3
+expect_contains "full snapshot: message" "$ERR" "use a policies snapshot"
+expect_json "full snapshot: json error" 'list(j)' '["error"]'
+
+# Raw bytes read as base64, and the other way round.
+run inspect "$T001" --raw-input --public-key "$ROOT_PUB" \
+  --authorize-with-snapshot-file "$TMP/psnap" \
+  --authorize-with-raw-snapshot-file
+expect_rc "base64 snapshot read as raw" 3
+run inspect-snapshot "$TMP/snap" --raw-input
+expect_rc "inspect-snapshot: base64 read as raw" 3
+expect_contains "base64 as raw: message" "$ERR" \
+  "not a valid authorizer snapshot"
 
 printf 'AAAA\n' >"$TMP/snap.b64"
 run inspect-snapshot "$TMP/snap.b64" --json
-expect_rc "inspect-snapshot (not implemented)" 3
-expect_json "inspect-snapshot: json error" 'list(j)' '["error"]'
+expect_rc "inspect-snapshot: not a snapshot" 3
+expect_json "not a snapshot: json error" 'list(j)' '["error"]'
+expect_contains "not a snapshot: names the file" "$ERR" "$TMP/snap.b64"
+
+: >"$TMP/empty.snap"
+run inspect-snapshot "$TMP/empty.snap" --raw-input
+expect_rc "inspect-snapshot: empty raw file" 3
+run inspect-snapshot "$TMP/empty.snap"
+expect_rc "inspect-snapshot: empty file" 3
+expect_contains "empty snapshot: message" "$ERR" "empty"
+run inspect-snapshot "$TMP/missing.snap"
+expect_rc "inspect-snapshot: missing file" 3
+run inspect-snapshot "$TMP/snap" --query-all
+expect_rc "inspect-snapshot: --query-all alone" 2
+run inspect-snapshot "$TMP/snap" --query 'data($x) <-' --max-time 10s
+expect_rc "inspect-snapshot: query parse error" 3
+expect_contains "inspect-snapshot: query error names it" "$ERR" "<query>:1:"
+run inspect-snapshot "$TMP/snap" --max-time 10
+expect_rc "inspect-snapshot: duration without unit" 2
+
+# Every truncation of a snapshot is refused cleanly, never a crash.
+python3 - "$TMP/snap" "$TMP/cut" <<'PY'
+import base64, sys
+raw = base64.urlsafe_b64decode(open(sys.argv[1]).read())
+for n in range(1, len(raw), max(1, len(raw) // 24)):
+    open("%s.%d" % (sys.argv[2], n), "wb").write(raw[:n])
+PY
+bad=0
+for f in "$TMP"/cut.*; do
+  run inspect-snapshot "$f" --raw-input
+  [ "$RC" = 3 ] || bad=$((bad + 1))
+done
+expect_eq "truncated snapshots: all refused with status 3" "$bad" 0
 
 # ------------------------------------------------------------ help
 for cmd in keypair generate attenuate seal inspect inspect-snapshot \

@@ -134,6 +134,46 @@ $B inspect "$T001" --raw-input --public-key "$ROOT_PUB" \
 SH
 golden inspect-snapshot '$B inspect-snapshot - --json <<<AAAA'
 
+# ------------------------------------------------------------ snapshots
+# A snapshot after a run, and a policies snapshot used for another token.
+# A generous time limit: sanitizer builds on a busy machine can exceed
+# the 1 ms default.
+cat >snap-auth.dl <<'DL'
+resource("file1");
+operation("read");
+can($f, $op) <- right($f, $op);
+check if can("file1", "read");
+allow if right("file1", "read");
+deny if true;
+DL
+golden snapshot-dump <<'SH'
+$B inspect "$T001" --raw-input --public-key "$ROOT_PUB" --max-time 10s \
+  --authorize-with-file snap-auth.dl --dump-snapshot-to full.snap \
+  --dump-policies-snapshot-to policies.snap >/dev/null &&
+  $B inspect-snapshot full.snap --max-time 10s \
+    --query 'data($f) <- can($f, "read")'
+SH
+golden snapshot-dump-json <<'SH'
+$B inspect "$T001" --raw-input --public-key "$ROOT_PUB" --max-time 10s \
+  --authorize-with-file snap-auth.dl --dump-snapshot-to full.raw \
+  --dump-raw-snapshot >/dev/null &&
+  $B inspect-snapshot full.raw --raw-input --json --max-time 10s \
+    --query 'data($x) <- can($x, $y)'
+SH
+golden snapshot-policies '$B inspect-snapshot policies.snap --max-time 10s'
+golden snapshot-authorize <<'SH'
+$B inspect "$T024" --raw-input --public-key "$ROOT_PUB" \
+  --authorize-with-snapshot-file policies.snap --max-time 10s
+SH
+golden snapshot-authorize-json <<'SH'
+$B inspect "$T001" --raw-input --public-key "$ROOT_PUB" --json \
+  --authorize-with-snapshot "$(cat policies.snap)" --max-time 10s
+SH
+golden snapshot-full-refused <<'SH'
+$B inspect "$T001" --raw-input --public-key "$ROOT_PUB" \
+  --authorize-with-snapshot-file full.snap
+SH
+
 # ------------------------------------------------------------ generate...
 cat >policy.dl <<'DL'
 user({user});
@@ -179,5 +219,6 @@ golden bad-base64 '$B inspect - <<<"not base64!"'
 # ------------------------------------------------------------ help
 golden help '$B --help'
 golden help-inspect '$B inspect --help'
+golden help-inspect-snapshot '$B inspect-snapshot --help'
 
 finish

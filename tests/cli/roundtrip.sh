@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # A full round trip through the command, as a user would drive it:
 # keypair -> generate -> attenuate -> third-party request / block / append
-# -> seal -> inspect (allowed, then denied), in base64, raw bytes and
-# through stdin, with Ed25519 and P-256 keys in hex, raw and PEM.
+# -> seal -> inspect (allowed, then denied) -> snapshots (dumped,
+# inspected, authorizing other tokens), in base64, raw bytes and through
+# stdin, with Ed25519 and P-256 keys in hex, raw and PEM.
 # Usage: roundtrip.sh path/to/biscuit
 set -u
 source "$(dirname "$0")/lib.sh"
@@ -144,6 +145,181 @@ run inspect t3 --public-key "$PUB" --query "$Q" --query-all --json
 expect_json "query-all: third-party facts" 'j["query"]' '["data(\"admin\")"]'
 run inspect t3 --public-key "$PUB" --query 'data($u) <- user($u)'
 expect_contains "query (human)" "$OUT" 'data("alice")'
+
+# ------------------------------------------------------------ snapshots
+# After authorizing: the authorizer with the token (--dump-snapshot-to)
+# and without it (--dump-policies-snapshot-to), as the reference writes
+# them: base64 without a newline. Every run has a generous time limit:
+# sanitizer builds on a busy machine can exceed the 1 ms default.
+srun() { run "$@" --max-time 10s; }
+srun_in() { run_in "$@" --max-time 10s; }
+srun inspect t3 --public-key "$PUB" --authorize-with "$AUTH" --json \
+  --param "tp:pubkey=$TP_PUB" --include-time \
+  --dump-snapshot-to full.snap --dump-policies-snapshot-to policies.snap
+expect_rc "snapshots: dumped after authorizing" 0
+ITER="$(json_get "$OUT" 'j["auth"]["iterations"]')"
+expect_match "snapshot: base64" "$(cat full.snap)" '^[A-Za-z0-9_-]+=*$'
+expect_eq "snapshot: no newline" "$(wc -l <full.snap | tr -d ' ')" 0
+expect_match "policies snapshot: base64" "$(cat policies.snap)" \
+  '^[A-Za-z0-9_-]+=*$'
+
+srun inspect-snapshot full.snap
+expect_rc "inspect-snapshot (human)" 0
+expect_contains "snapshot human: the run" "$OUT" "Snapshot: taken after a run"
+expect_contains "snapshot human: code" "$OUT" 'resource("f1");'
+expect_contains "snapshot human: time fact" "$OUT" "time(20"
+expect_contains "snapshot human: third-party facts" "$OUT" \
+  "facts (block 2):
+    group(\"admin\")"
+expect_contains "snapshot human: token checks" "$OUT" \
+  'check if operation("read")'
+expect_contains "snapshot human: verdict" "$OUT" "ALLOWED by policy 0"
+
+srun inspect-snapshot full.snap --json --query 'data($g) <- group($g)' \
+  --query-all
+expect_rc "inspect-snapshot (json)" 0
+expect_eq "snapshot json: one line" \
+  "$(printf '%s\n' "$OUT" | wc -l | tr -d ' ')" 1
+expect_json "snapshot json: keys" 'list(j)' \
+  '["code", "iterations", "elapsed_micros", "auth", "query", "world"]'
+expect_json "snapshot json: iterations of the run" 'j["iterations"]' "$ITER"
+expect_json "snapshot json: it ran" 'j["elapsed_micros"] is not None' true
+expect_json "snapshot json: allowed again" 'j["auth"]["result"][0]' 0
+expect_json "snapshot json: query" 'j["query"]' '["data(\"admin\")"]'
+expect_json "snapshot json: world origins" \
+  'sorted({str(o) for g in j["world"]["facts"] for o in g["origin"]})' \
+  '["0", "2", "None"]'
+expect_contains "snapshot json: code" "$(json_get "$OUT" 'j["code"]')" \
+  "trusting authority, $TP_PUB"
+srun inspect-snapshot full.snap --json --query 'data($g) <- group($g)'
+expect_json "snapshot query: authority only" 'j["query"]' '[]'
+srun inspect-snapshot full.snap --query 'data($u) <- user($u), $u == {who}' \
+  --param who=alice
+expect_contains "snapshot query: with a param" "$OUT" 'data("alice")'
+srun_in full.snap inspect-snapshot - --json
+expect_rc "inspect-snapshot from stdin" 0
+
+# Raw bytes: the same snapshot, read back the same.
+srun inspect t3 --public-key "$PUB" --authorize-with "$AUTH" \
+  --param "tp:pubkey=$TP_PUB" --include-time \
+  --dump-snapshot-to full.raw --dump-raw-snapshot \
+  --dump-policies-snapshot-to policies.raw --dump-raw-policies-snapshot
+expect_rc "raw snapshots: dumped" 0
+srun inspect-snapshot full.raw --raw-input --json
+expect_rc "inspect-snapshot --raw-input" 0
+expect_json "raw snapshot: allowed" 'j["auth"]["result"][0]' 0
+srun inspect-snapshot full.raw --json
+expect_rc "raw snapshot read as base64" 3
+
+# The policies snapshot: the authorizer's code and time, no token.
+srun inspect-snapshot policies.snap --json
+expect_json "policies snapshot: never ran" \
+  '[j["iterations"], j["elapsed_micros"]]' '[0, null]'
+expect_json "policies snapshot: authorizer facts only" \
+  '[o for g in j["world"]["facts"] for o in g["origin"]]' '[null]'
+expect_json "policies snapshot: policies" 'len(j["auth"]["policies"])' 1
+
+# ... authorizes another token, unsealed, without the parameters.
+srun inspect t2 --public-key "$PUB" --authorize-with-snapshot-file \
+  policies.snap --json
+expect_rc "snapshot authorizer: allowed" 0
+expect_json "snapshot authorizer: policy" 'j["auth"]["result"][1]' \
+  "\"allow if user(\$u), right(\$f, \\\"read\\\"), group(\\\"admin\\\") \
+trusting authority, $TP_PUB\""
+expect_json "snapshot authorizer: token" 'j["token"]["sealed"]' false
+srun inspect t2 --public-key "$PUB" --authorize-with-snapshot-file \
+  policies.snap
+expect_rc "snapshot authorizer (human)" 0
+expect_contains "snapshot authorizer (human): verdict" "$OUT" \
+  "ALLOWED by policy 0"
+srun inspect t2 --public-key "$PUB" \
+  --authorize-with-snapshot "$(cat policies.snap)" --json
+expect_rc "snapshot argument: allowed" 0
+srun inspect t2 --public-key "$PUB" --authorize-with-snapshot-file \
+  policies.raw --authorize-with-raw-snapshot-file --json
+expect_rc "raw snapshot file: allowed" 0
+srun_in policies.snap inspect t2 --public-key "$PUB" \
+  --authorize-with-snapshot-file - --query 'data($u) <- user($u)' --json
+expect_rc "snapshot from stdin: allowed" 0
+expect_json "snapshot from stdin: query" 'j["query"]' '["data(\"alice\")"]'
+
+# ... and refuses one without the third-party block.
+run generate - --private-key-file root.key \
+  <<<'user("bob"); right("f1", "read");'
+printf '%s\n' "$OUT" >bob
+srun inspect bob --public-key "$PUB" --authorize-with-snapshot-file \
+  policies.snap --json
+expect_rc "snapshot authorizer: denied" 1
+expect_json "snapshot denied: no policy matched" \
+  'list(j["auth"]["result"]["error"]["FailedLogic"])' '["NoMatchingPolicy"]'
+srun inspect bob --public-key "$PUB" --authorize-with-snapshot-file \
+  policies.raw --authorize-with-raw-snapshot-file
+expect_rc "snapshot denied (human, raw)" 1
+expect_contains "snapshot denied: verdict" "$OUT" "DENIED: no policy matched"
+
+# A policies snapshot without the time takes --include-time when used;
+# written again from a snapshot, it keeps its code.
+srun inspect t2 --public-key "$PUB" --authorize-with "$AUTH" \
+  --param "tp:pubkey=$TP_PUB" --dump-policies-snapshot-to notime.snap
+expect_rc "no time: denied, still dumped" 1
+srun inspect t2 --public-key "$PUB" --authorize-with-snapshot-file \
+  notime.snap --include-time --dump-policies-snapshot-to again.snap
+expect_rc "no-time snapshot with --include-time: allowed" 0
+srun inspect-snapshot again.snap --json
+expect_contains "snapshot of a snapshot: time added" \
+  "$(json_get "$OUT" 'j["code"]')" "time(20"
+expect_contains "snapshot of a snapshot: code kept" \
+  "$(json_get "$OUT" 'j["code"]')" 'operation(\"read\")'
+
+# A snapshot after a denial: inspect-snapshot reports it, exit 1.
+srun inspect bob --public-key "$PUB" --authorize-with-snapshot-file \
+  policies.snap --dump-snapshot-to denied.snap
+srun inspect-snapshot denied.snap
+expect_rc "inspect-snapshot of a denial" 1
+expect_contains "denied snapshot: verdict" "$OUT" "DENIED"
+expect_contains "denied snapshot: stderr" "$ERR" "authorization refused"
+
+# The AuthorizerPolicies message of biscuit_policy_to_snapshot is read
+# too: this one holds 'resource("file1"); operation("read");
+# allow if right("file1", "read");'.
+POLICIES=CgVmaWxlMRAGGgkKBwgCEgMYgAgaCAoGCAMSAhgAMhUK
+POLICIES+=EQoCCBsSCwgEEgMYgAgSAhgAEAA=
+srun inspect "$SAMPLES/test001_basic.bc" --raw-input --public-key "$ROOT_PUB" \
+  --authorize-with-snapshot "$POLICIES" --json
+expect_rc "AuthorizerPolicies: allowed" 0
+expect_json "AuthorizerPolicies: policy" 'j["auth"]["result"][1]' \
+  '"allow if right(\"file1\", \"read\")"'
+printf '%s\n' "$POLICIES" >policies.msg
+srun inspect-snapshot policies.msg --json
+expect_rc "AuthorizerPolicies: inspect-snapshot refuses without a token" 1
+expect_contains "AuthorizerPolicies: inspect-snapshot code" \
+  "$(json_get "$OUT" 'j["code"]')" 'resource(\"file1\");'
+
+# A corrupted snapshot: a clean error, nothing on stdout, status 3.
+python3 - policies.raw corrupt.raw <<'PY'
+import sys
+b = bytearray(open(sys.argv[1], "rb").read())
+b[len(b) // 2] ^= 0xFF
+b[len(b) // 2 + 1] ^= 0xFF
+open(sys.argv[2], "wb").write(bytes(b[: len(b) - 3]))
+PY
+srun inspect t2 --public-key "$PUB" --authorize-with-snapshot-file \
+  corrupt.raw --authorize-with-raw-snapshot-file
+expect_rc "corrupted snapshot" 3
+expect_contains "corrupted snapshot: message" "$ERR" \
+  "corrupt.raw: not a valid authorizer snapshot"
+expect_eq "corrupted snapshot: nothing on stdout" "$OUT" ""
+srun inspect t2 --public-key "$PUB" --authorize-with-snapshot-file \
+  corrupt.raw --authorize-with-raw-snapshot-file --json
+expect_json "corrupted snapshot: json error" 'list(j)' '["error"]'
+srun inspect-snapshot corrupt.raw --raw-input
+expect_rc "inspect-snapshot: corrupted" 3
+expect_contains "inspect-snapshot corrupted: message" "$ERR" \
+  "not a valid authorizer snapshot"
+head -c 20 full.snap >cut.snap
+srun inspect-snapshot cut.snap --json
+expect_rc "inspect-snapshot: truncated" 3
+expect_json "truncated: json error" 'list(j)' '["error"]'
 
 # ------------------------------------------------------------ raw bytes
 run generate authority.dl --private-key-file root.key --raw --param user=x \

@@ -2,7 +2,9 @@
 # run by node): tokens made here verify and authorize there, and the other
 # way round. interop.sh exits 77 (reported as skipped) when the package is
 # not installed in tests/interop/node_modules (scripts/install-deps.sh).
-if(TARGET biscuit_cli)
+# Release-style builds only: node dominates its run time, and the sanitizer
+# builds already cover the same library paths through the unit tests.
+if(TARGET biscuit_cli AND NOT BISCUIT_SANITIZE)
   find_program(BISCUIT_NODE node)
   find_program(BISCUIT_BASH bash)
   if(BISCUIT_NODE AND BISCUIT_BASH)
