@@ -52,8 +52,8 @@ else
 fi
 authorize() { # OPERATION
   cp policy.dl request.dl
-  printf '%s\n' 'resource("/home/alice/notes.txt");' \
-    "operation(\"$1\");" 'owner("alice", "/home/alice/notes.txt");' \
+  printf '%s\n' 'resource("/users/alice/notes.txt");' \
+    "operation(\"$1\");" 'owner("alice", "/users/alice/notes.txt");' \
     >>request.dl
   "$BISCUIT" inspect readonly --public-key "$pub" --include-time \
     --authorize-with-file request.dl
