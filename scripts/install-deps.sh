@@ -14,6 +14,7 @@ PKGS=(
   libjansson-dev                    # JSON (CLI output, tests)
   libedit-dev                       # REPL line editing
   valgrind
+  python3                           # test scripts compare JSON, generate corpora
 )
 
 missing=()
