@@ -202,9 +202,18 @@ static biscuit_status regex_failed(bdl_vm *vm, bdl_regex_status rs,
 
 /*
 ** s.matches(re): an invalid pattern is false, not an error (reference:
-** Regex::new(r).map(..).unwrap_or(false)). Each match costs 100 units
-** plus one per 64 subject bytes (perf-and-threats.md B3). Patterns come
-** from the per-authorization cache when there is one.
+** Regex::new(r).map(..).unwrap_or(false)). Patterns come from the
+** per-authorization cache when there is one. Cost, for an n-byte subject
+** and an m-byte pattern whose program has P = bdl_regex_cost() steps
+** (RE2's ProgramSize), all charged BEFORE matching:
+**     100 + n/64 + m/64          before compiling (perf-and-threats.md B3)
+**   + n * P / 256                once compiled, before the match.
+** n * P bounds RE2's NFA fallback (DFA cache thrashed): one match of
+** 1,024 `.` (P = 8,196) over 60 KiB took ~48 ms, and is charged ~1.97M
+** units, over the 1M default budget, so it fails with WorkBudget without
+** running. Typical patterns stay cheap: P is 8 to 100 for a 64-byte
+** ASCII pattern, 1,398 for Unicode \w, so a 1 KiB subject costs 30 to
+** 400 units (5,600 with \w) on top of the 100.
 */
 static biscuit_status regex(bdl_vm *vm, const bdl_term *a, const bdl_term *b,
                             bdl_term *out) {
@@ -224,6 +233,12 @@ static biscuit_status regex(bdl_vm *vm, const bdl_term *a, const bdl_term *b,
                               : (own = bdl_regex_compile_ex(p, m, &rs, &why));
   if (!re)
     return regex_failed(vm, rs, why, out);
+  uint64_t steps = (uint64_t)n * (uint64_t)bdl_regex_cost(re) / 256u;
+  st = bdl_vm_charge(vm, steps);
+  if (st != BISCUIT_OK) {
+    bdl_regex_free(own);
+    return st;
+  }
   int r = bdl_regex_match(re, s, n);
   bdl_regex_free(own);
   if (r < 0)

@@ -38,9 +38,10 @@
 ** uses Unicode 16: characters assigned since differ.
 **
 ** Cost: compiling is linear in the program size but not cheap for big
-** Unicode classes (`\w` about 0.7 ms; a 1 KiB pattern of hundreds of them
-** up to about 1 s before max_mem stops it; Rust takes 0.15-0.25 s), so
-** use the cache. Matching is linear: RE2's DFA, NFA when the DFA budget
+** Unicode classes (`\w` about 0.7 to 2 ms; a 1 KiB pattern of hundreds of
+** them took up to about 1 s and 70 MiB before max_mem stopped it; Rust
+** takes 0.15-0.25 s), so patterns with more than BDL_REGEX_MAX_UPROPS
+** property references are refused before RE2 runs, and use the cache. Matching is linear: RE2's DFA, NFA when the DFA budget
 ** runs out.
 **
 ** Subjects must be valid UTF-8 (Datalog strings are); any other subject
@@ -61,6 +62,14 @@ extern "C" {
 #define BDL_REGEX_MAX_REPEAT 1000u   /* RE2's counted-repeat limit */
 #define BDL_REGEX_MAX_MEM (8u << 20) /* RE2 max_mem */
 #define BDL_REGEX_CACHE_DEFAULT 64u  /* entries */
+/*
+** Unicode property references (\p{..}, also inside \w \d and classes)
+** in the translated program(s): RE2 parses and compiles them before
+** max_mem is checked, ~0.03 to 0.6 ms each, so more are refused (LIMIT,
+** "regex too large") before RE2 sees them. \w holds five: eight \w, or
+** four with a Unicode \b (two programs).
+*/
+#define BDL_REGEX_MAX_UPROPS 40u
 
 /* Why a pattern did not compile. */
 typedef enum bdl_regex_status {
@@ -92,6 +101,14 @@ bdl_regex *bdl_regex_compile_ex(const char *pat, size_t len,
 ** Compare with `== 1`. Linear in len.
 */
 int bdl_regex_match(const bdl_regex *re, const char *s, size_t len);
+
+/*
+** The worst-case size of one match step: RE2's ProgramSize() (about
+** instructions) of the plain program, or three times that of the encoded
+** one (it runs over a subject up to three times as long), the larger.
+** A match over len bytes takes at most about len x this many NFA steps.
+*/
+size_t bdl_regex_cost(const bdl_regex *re);
 
 /* Destructor; NULL is a no-op. */
 void bdl_regex_free(bdl_regex *re);

@@ -11,7 +11,7 @@ target_compile_definitions(adversarial PRIVATE
 set(BISCUIT_ADVERSARIAL_CASES
   join4 join5 join6 join7 join8 crossjoin3
   regex_facts regex_nested regex_repeat regex_1k regex_match_cost
-  strdouble deep_parens deep_closures checks64x1000 chain10k
+  regex_1k_unicode strdouble deep_parens deep_closures checks64x1000 chain10k
   blocks65 pbdepth array_nest sizes)
 foreach(case ${BISCUIT_ADVERSARIAL_CASES})
   add_test(NAME adversarial/${case} COMMAND adversarial ${case}

@@ -667,6 +667,27 @@ static void test_limits(void) {
   C.work = 0;
   T_TRUE(VS("abc"), VS("b"), B(REGEX));
   CHECK(C.work >= 103);
+  /* plus subject x program size / 256: 1,024 `.` over 60 KiB is refused */
+  {
+    static char subj[61441], dots[1025];
+    memset(subj, 'a', sizeof subj - 1);
+    memset(dots, '.', sizeof dots - 1);
+    C.work = 0;
+    C.max_work = 1000000;
+    T_ERR("WorkBudget", VS(subj), VS(dots), B(REGEX));
+    C.work = 0;
+    T_TRUE(VS(subj), VS("a+"), B(REGEX)); /* a small program stays cheap */
+    CHECK(C.work < 4000); /* ~100 + 960 + 61440 x P(~7) / 256 */
+    C.max_work = 0;
+  }
+  /* a compile too costly for RE2 (341 x \w+) is refused, not run */
+  {
+    static char ws[1024];
+    for (int i = 0; i + 3 <= 1023; i += 3)
+      memcpy(ws + i, "\\w+", 3);
+    T_ERR("TooLarge", VS("abc"), VS(ws), B(REGEX));
+    T_TRUE(VS("abc def"), VS("\\w+ \\w+"), B(REGEX));
+  }
   /* the deadline: the clock is read at the first charge */
   C.work = 0;
   C.next_clock_check = 0;
