@@ -35,6 +35,12 @@ struct jop {
 struct step {
   uint32_t rel, lo, hi, cur;
   int idx; /* index number in the relation, or -1: scan [lo, hi) */
+  /* fully bound lookup (probe, instead of an index): the rows with the
+     key's terms, newest first, as an index chain would give them */
+  bool probe;
+  uint32_t n_found, pos;
+  uint32_t *found;
+  bdl_term *buf;
   uint32_t n_key, n_ops;
   const bdl_term **key; /* index probe: constants and bound variables */
   struct jop *ops;      /* per row; with an index, only the bindings */
@@ -283,6 +289,16 @@ static biscuit_status step_index(struct jctx *j, struct step *s,
     have = have || r->idx[i].mask == mask;
   if (!have && s->hi - s->lo <= 16)
     return BISCUIT_OK;
+  if (s->n_key == r->arity && !r->terms_only && !r->many_orgs) {
+    /* every column bound: the dedup table answers, once per origin */
+    s->found = scratch(j->w, BDL_REL_ORGS, sizeof *s->found);
+    s->buf = scratch(j->w, r->arity, sizeof *s->buf);
+    if (!s->found || !s->buf)
+      return nomem(j->d);
+    s->probe = true;
+    s->n_ops = 0; /* only OP_CONST and OP_EQ, all in the key */
+    return BISCUIT_OK;
+  }
   uint64_t built = 0;
   s->idx = bdl_rel_index(r, mask, &built);
   if (s->idx < 0)
@@ -445,6 +461,11 @@ static biscuit_status emit(struct jctx *j, bdl_origin o) {
 /* ------------------------------------------------------------ join loop */
 
 static void step_start(struct jctx *j, struct step *s) {
+  if (s->probe) {
+    s->n_found = bdl_rel_lookup(&j->w->rels[s->rel], s->key, s->buf, s->found);
+    s->pos = 0;
+    return;
+  }
   if (s->idx < 0) {
     s->cur = s->lo;
     return;
@@ -459,6 +480,17 @@ static void step_start(struct jctx *j, struct step *s) {
 ** walk stops at the first row below it. Skipped rows are paid for.
 */
 static uint32_t step_next(struct jctx *j, struct step *s, uint64_t *cost) {
+  if (s->probe) {
+    while (s->pos < s->n_found && s->found[s->pos] >= s->hi) {
+      s->pos++;
+      (*cost)++;
+    }
+    if (s->pos == s->n_found || s->found[s->pos] < s->lo) {
+      s->pos = s->n_found;
+      return BDL_ROW_END;
+    }
+    return s->found[s->pos++];
+  }
   if (s->idx < 0)
     return s->cur < s->hi ? s->cur++ : BDL_ROW_END;
   const uint32_t *next = j->w->rels[s->rel].idx[s->idx].next;

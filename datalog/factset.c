@@ -123,6 +123,40 @@ void bdl_rel_prefetch(const struct bdl_rel *r, uint64_t h) {
     __builtin_prefetch(&r->dslots[(h >> 32) & (r->n_dslots - 1)]);
 }
 
+/* Remember o among the relation's distinct origins (until there are many). */
+static void note_origin(struct bdl_rel *r, bdl_origin o) {
+  if (r->many_orgs)
+    return;
+  for (uint32_t i = r->n_orgs; i-- > 0;)
+    if (bdl_origin_eq(r->orgs[i], o))
+      return;
+  if (r->n_orgs == BDL_REL_ORGS)
+    r->many_orgs = true;
+  else
+    r->orgs[r->n_orgs++] = o;
+}
+
+uint32_t bdl_rel_lookup(const struct bdl_rel *r, const bdl_term *const *key,
+                        bdl_term *buf, uint32_t *rows) {
+  uint32_t n = 0;
+  if (!r->n_dslots)
+    return 0;
+  for (uint32_t i = 0; i < r->arity; i++)
+    buf[i] = *key[i];
+  for (uint32_t k = 0; k < r->n_orgs; k++) {
+    size_t pos;
+    uint32_t row = dedup_find(r, buf, r->orgs[k],
+                              bdl_rel_hash(r, buf, r->orgs[k]), &pos);
+    if (row == BDL_ROW_END)
+      continue;
+    uint32_t i = n++;
+    for (; i > 0 && rows[i - 1] < row; i--) /* newest first */
+      rows[i] = rows[i - 1];
+    rows[i] = row;
+  }
+  return n;
+}
+
 /* ------------------------------------------------------------- indexes */
 
 static uint64_t row_key_hash(const struct bdl_rel *r, uint32_t row,
@@ -343,6 +377,7 @@ int bdl_rel_add_h(struct bdl_rel *r, const bdl_term *terms, bdl_origin o,
     memcpy(r->terms + (size_t)row * r->arity, terms, r->arity * sizeof *terms);
   r->origins[row] = o;
   r->n_rows++;
+  note_origin(r, o);
   r->dslots[pos] = ((h >> 32) << 32) | ((uint64_t)row + 1);
   for (uint32_t i = 0; i < r->n_idx; i++)
     index_link(r, &r->idx[i], row, row_key_hash(r, row, r->idx[i].mask));
@@ -359,7 +394,10 @@ bool bdl_rel_truncate(struct bdl_rel *r, uint32_t n) {
     return true;
   r->n_rows = n;
   memset(r->dslots, 0, r->n_dslots * sizeof *r->dslots);
+  r->many_orgs = false;
+  r->n_orgs = 0;
   for (uint32_t row = 0; row < n; row++) {
+    note_origin(r, r->origins[row]);
     uint64_t h = bdl_rel_hash(r, bdl_row(r, row), r->origins[row]);
     dedup_put(r->dslots, r->n_dslots, ((h >> 32) << 32) | ((uint64_t)row + 1));
   }

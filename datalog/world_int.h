@@ -18,6 +18,7 @@
 
 #define BDL_ROW_END UINT32_MAX
 #define BDL_NO_REL UINT32_MAX
+#define BDL_REL_ORGS 8
 
 /* One key of an index: its hash and the newest row holding it. */
 struct bdl_ikey {
@@ -46,6 +47,12 @@ struct bdl_rel {
   struct bdl_index *idx;
   uint32_t n_idx, cap_idx;
   bool terms_only; /* dedup ignores the origin (query_all results) */
+  /* the distinct origins of the rows, while there are at most
+     BDL_REL_ORGS of them (many_orgs once more were seen): a fully bound
+     lookup then probes the dedup table once per origin */
+  bool many_orgs;
+  uint32_t n_orgs;
+  bdl_origin orgs[BDL_REL_ORGS];
   /* semi-naive, during an iteration: rows [lo, hi) are the delta, rows
      below lo are older, rows from hi on are being derived */
   uint32_t lo, hi;
@@ -214,6 +221,13 @@ int bdl_rel_index(struct bdl_rel *r, uint64_t mask, uint64_t *built);
 /* Newest row whose masked columns equal `key` (in column order). */
 uint32_t bdl_index_find(const struct bdl_rel *r, const struct bdl_index *x,
                         const bdl_term *const *key, uint32_t n_key);
+/*
+** Every row whose terms equal key[0..arity) (any origin), newest first,
+** into rows (room for BDL_REL_ORGS); `buf` holds arity terms. Only when
+** !r->many_orgs and !r->terms_only. Returns the number of rows.
+*/
+uint32_t bdl_rel_lookup(const struct bdl_rel *r, const bdl_term *const *key,
+                        bdl_term *buf, uint32_t *rows);
 /* Drop rows from `n` on (an aborted iteration) and rebuild the tables. */
 bool bdl_rel_truncate(struct bdl_rel *r, uint32_t n);
 
