@@ -32,6 +32,7 @@
 #include "parser/parser.h"
 #include "token/codec.h"
 #include "token/token.h"
+#include "tests/common/pbwire.h"
 
 #ifndef BISCUIT_SOURCE_DIR
 #define BISCUIT_SOURCE_DIR "."
@@ -306,68 +307,6 @@ static bdl_op op_binary(bdl_binary k) {
 }
 
 /* ================================================= raw protobuf writing */
-
-typedef struct wbuf {
-  uint8_t *p;
-  size_t n, cap;
-} wbuf;
-
-static void w_raw(wbuf *w, const void *p, size_t n) {
-  if (w->n + n > w->cap) {
-    w->cap = (w->n + n) * 2 + 64;
-    w->p = realloc(w->p, w->cap);
-    if (!w->p)
-      die("realloc", NULL);
-  }
-  memcpy(w->p + w->n, p, n);
-  w->n += n;
-}
-
-static void w_varint(wbuf *w, uint64_t v) {
-  uint8_t b[10];
-  size_t n = 0;
-  do {
-    b[n++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
-    v >>= 7;
-  } while (v);
-  w_raw(w, b, n);
-}
-
-static void w_bytes(wbuf *w, unsigned field, const void *p, size_t n) {
-  w_varint(w, (uint64_t)field << 3 | 2);
-  w_varint(w, n);
-  w_raw(w, p, n);
-}
-
-static void w_uint(wbuf *w, unsigned field, uint64_t v) {
-  w_varint(w, (uint64_t)field << 3);
-  w_varint(w, v);
-}
-
-/*
-** A Block whose one fact holds a Term > Array > Term ... chain, so the
-** deepest message sits at protobuf depth `depth` (Block is 0).
-*/
-static wbuf deep_block(unsigned depth) {
-  wbuf cur = {0}, next, pred = {0}, fact = {0}, blk = {0};
-  w_uint(&cur, 2, 42);
-  for (unsigned d = depth; d > 3; d--) {
-    next = (wbuf){0};
-    w_bytes(&next, (d - 3) % 2 == 0 ? 1 : 9, cur.p, cur.n);
-    free(cur.p);
-    cur = next;
-  }
-  w_bytes(&blk, 1, "sym", 3);
-  w_uint(&blk, 3, 3);
-  w_uint(&pred, 1, 1024);
-  w_bytes(&pred, 2, cur.p, cur.n);
-  w_bytes(&fact, 1, pred.p, pred.n);
-  w_bytes(&blk, 4, fact.p, fact.n);
-  free(cur.p);
-  free(pred.p);
-  free(fact.p);
-  return blk;
-}
 
 /* =========================================================== the runner */
 
@@ -846,60 +785,6 @@ static char *closure_check(int depth) {
   return bx_buf_take(&b);
 }
 
-/* Op { value: Term { bool: true } } as field `field` of w. */
-static void w_op_true(wbuf *w, unsigned field) {
-  wbuf term = {0}, op = {0};
-  w_uint(&term, 6, 1);
-  w_bytes(&op, 1, term.p, term.n);
-  w_bytes(w, field, op.p, op.n);
-  free(term.p);
-  free(op.p);
-}
-
-/*
-** The ops of `true && (true && (...))` with n closures, each Op as field
-** `field` of w (1 in Expression, 2 in OpClosure): true, Op { closure:
-** OpClosure { ops of n - 1 } }, Op { binary: LazyAnd }. Recursion depth
-** n is fine for a test.
-*/
-static void w_closure_ops(wbuf *w, unsigned field, unsigned n) {
-  wbuf clo = {0}, cop = {0}, bin = {0}, bop = {0};
-  w_op_true(w, field);
-  if (n == 0)
-    return;
-  w_closure_ops(&clo, 2, n - 1);
-  w_bytes(&cop, 4, clo.p, clo.n);
-  w_bytes(w, field, cop.p, cop.n);
-  w_uint(&bin, 1, BDL_B_LAZY_AND);
-  w_bytes(&bop, 3, bin.p, bin.n);
-  w_bytes(w, field, bop.p, bop.n);
-  free(clo.p);
-  free(cop.p);
-  free(bin.p);
-  free(bop.p);
-}
-
-/*
-** Raw Block bytes (Datalog v3.3) holding that expression as one check.
-** The library's own builder refuses to write what its decoder would
-** refuse, so a holder writes the bytes.
-*/
-static wbuf closure_block(unsigned n) {
-  wbuf expr = {0}, head = {0}, rule = {0}, chk = {0}, blk = {0};
-  w_closure_ops(&expr, 1, n);
-  w_uint(&head, 1, BDL_SYM_QUERY);
-  w_bytes(&rule, 1, head.p, head.n);
-  w_bytes(&rule, 3, expr.p, expr.n);
-  w_bytes(&chk, 1, rule.p, rule.n);
-  w_uint(&blk, 3, 6);
-  w_bytes(&blk, 6, chk.p, chk.n);
-  free(expr.p);
-  free(head.p);
-  free(rule.p);
-  free(chk.p);
-  return blk;
-}
-
 /* A holder-signed raw block appended to a fresh token. */
 static uint8_t *raw_block_token(const wbuf *blk, size_t *len) {
   size_t base_len;
@@ -1036,7 +921,7 @@ static void case_blocks65(void) {
 /* A holder-signed block nested `depth` messages deep. */
 static void pb_depth_case(unsigned depth, const char *label, const char *e0) {
   size_t len;
-  wbuf blk = deep_block(depth);
+  wbuf blk = deep_block(depth, 1024);
   uint8_t *tok = raw_block_token(&blk, &len);
   phase p = {label, tok, len, 0, NULL, 0, {e0}};
   run_phase(&p);

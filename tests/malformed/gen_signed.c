@@ -17,6 +17,7 @@
 
 #include "token/codec.h"
 #include "token/crypto.h"
+#include "tests/common/pbwire.h"
 
 #ifndef BISCUIT_SOURCE_DIR
 #define BISCUIT_SOURCE_DIR "."
@@ -33,50 +34,6 @@ static void die(const char *what, const bx_diag *d) {
 }
 
 /* ------------------------------------------------------ protobuf writer */
-
-typedef struct wbuf {
-  uint8_t *p;
-  size_t n, cap;
-} wbuf;
-
-static void w_raw(wbuf *w, const void *p, size_t n) {
-  if (w->n + n > w->cap) {
-    w->cap = (w->n + n) * 2 + 64;
-    w->p = realloc(w->p, w->cap);
-    if (!w->p)
-      die("out of memory", NULL);
-  }
-  if (n)
-    memcpy(w->p + w->n, p, n);
-  w->n += n;
-}
-
-static void w_varint(wbuf *w, uint64_t v) {
-  uint8_t b[10];
-  size_t n = 0;
-  do {
-    b[n++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
-    v >>= 7;
-  } while (v);
-  w_raw(w, b, n);
-}
-
-static void w_bytes(wbuf *w, unsigned field, const void *p, size_t n) {
-  w_varint(w, (uint64_t)field << 3 | 2);
-  w_varint(w, n);
-  w_raw(w, p, n);
-}
-
-static void w_msg(wbuf *w, unsigned field, wbuf *sub) {
-  w_bytes(w, field, sub->p, sub->n);
-  free(sub->p);
-  *sub = (wbuf){0};
-}
-
-static void w_uint(wbuf *w, unsigned field, uint64_t v) {
-  w_varint(w, (uint64_t)field << 3);
-  w_varint(w, v);
-}
 
 /* ------------------------------------------------------------- blocks */
 
@@ -105,60 +62,6 @@ static wbuf simple_block(const char *sym, int version, uint64_t name) {
 /* The authority of every token here: `acct(1);` (symbol 1024). */
 static wbuf authority(void) {
   return simple_block("acct", 3, 1024);
-}
-
-/* A Term > Array > Term ... chain: the deepest message at `depth`. */
-static wbuf deep_block(unsigned depth) {
-  wbuf cur = {0}, next, pred = {0}, fact = {0}, blk = {0};
-  w_uint(&cur, 2, 42);
-  for (unsigned d = depth; d > 3; d--) {
-    next = (wbuf){0};
-    w_bytes(&next, (d - 3) % 2 == 0 ? 1 : 9, cur.p, cur.n);
-    free(cur.p);
-    cur = next;
-  }
-  w_bytes(&blk, 1, "sym", 3);
-  w_uint(&blk, 3, 3);
-  w_uint(&pred, 1, 1025);
-  w_msg(&pred, 2, &cur);
-  w_msg(&fact, 1, &pred);
-  w_msg(&blk, 4, &fact);
-  return blk;
-}
-
-/* Op { value: Term { bool: true } } as field `field` of w. */
-static void w_op_true(wbuf *w, unsigned field) {
-  wbuf term = {0}, op = {0};
-  w_uint(&term, 6, 1);
-  w_msg(&op, 1, &term);
-  w_msg(w, field, &op);
-}
-
-/* Ops of `true && (true && (...))`, n closures deep (recursive). */
-static void w_closure_ops(wbuf *w, unsigned field, unsigned n) {
-  wbuf clo = {0}, cop = {0}, bin = {0}, bop = {0};
-  w_op_true(w, field);
-  if (n == 0)
-    return;
-  w_closure_ops(&clo, 2, n - 1);
-  w_msg(&cop, 4, &clo);
-  w_msg(w, field, &cop);
-  w_uint(&bin, 1, 23); /* LazyAnd */
-  w_msg(&bop, 3, &bin);
-  w_msg(w, field, &bop);
-}
-
-/* Block (v3.3) with `check if true && (true && (...))`. */
-static wbuf closure_block(unsigned n) {
-  wbuf expr = {0}, head = {0}, rule = {0}, chk = {0}, blk = {0};
-  w_closure_ops(&expr, 1, n);
-  w_uint(&head, 1, 27); /* the default symbol "query" */
-  w_msg(&rule, 1, &head);
-  w_msg(&rule, 3, &expr);
-  w_msg(&chk, 1, &rule);
-  w_uint(&blk, 3, 6);
-  w_msg(&blk, 6, &chk);
-  return blk;
 }
 
 /* --------------------------------------------------------------- keys */
@@ -260,7 +163,7 @@ static void gen_depths(void) {
   char name[64];
   for (size_t i = 0; i < sizeof depths / sizeof depths[0]; i++) {
     snprintf(name, sizeof name, "signed-depth-%04u.bc", depths[i]);
-    one_block(name, deep_block(depths[i]), 3);
+    one_block(name, deep_block(depths[i], 1025), 3);
   }
   one_block("signed-closures-0200.bc", closure_block(200), 6);
 }

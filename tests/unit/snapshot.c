@@ -23,10 +23,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "test.h"
+#include "test_util.h"
 #include "util/bx.h"
 
-#define SAMPLES_DIR BISCUIT_SOURCE_DIR "/tests/data/samples"
 #define MAX_SNAPS 512
 
 static char *dup_str(const char *s) {
@@ -35,29 +34,6 @@ static char *dup_str(const char *s) {
   if (d)
     memcpy(d, s, n);
   return d;
-}
-
-static char *read_file(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f)
-    return NULL;
-  size_t cap = 4096, n = 0, r;
-  char *buf = malloc(cap + 1);
-  while (buf && (r = fread(buf + n, 1, cap - n, f)) > 0) {
-    n += r;
-    if (n < cap)
-      continue;
-    char *nb = realloc(buf, 2 * cap + 1);
-    if (!nb)
-      free(buf);
-    buf = nb;
-    cap *= 2;
-  }
-  fclose(f);
-  if (buf)
-    buf[n] = '\0';
-  *len = n;
-  return buf;
 }
 
 /* ------------------------------------------------------ kept snapshots */
@@ -376,13 +352,11 @@ static void sample_policy(const biscuit_token *t, const char *code,
 
 static biscuit_token *decode_sample(const char *file,
                                     const biscuit_public_key *root) {
-  char path[1024];
   size_t len = 0;
   biscuit_token *t = NULL;
-  snprintf(path, sizeof path, "%s/%s", SAMPLES_DIR, file);
-  char *bytes = read_file(path, &len);
-  if (bytes && biscuit_token_from_bytes((const uint8_t *)bytes, len, root, NULL,
-                                        &t, NULL) != BISCUIT_OK)
+  uint8_t *bytes = read_sample(file, &len);
+  if (bytes && biscuit_token_from_bytes(bytes, len, root, NULL, &t, NULL) !=
+                   BISCUIT_OK)
     t = NULL;
   free(bytes);
   return t;
@@ -391,10 +365,7 @@ static biscuit_token *decode_sample(const char *file,
 static int n_samples_run;
 
 static void run_samples(void) {
-  size_t len = 0;
-  char *text = read_file(SAMPLES_DIR "/samples.json", &len);
-  json_t *root = text ? json_loads(text, JSON_DECODE_INT_AS_REAL, NULL) : NULL;
-  free(text);
+  json_t *root = samples_load(NULL);
   const char *key = json_string_value(json_object_get(root, "root_public_key"));
   biscuit_public_key *pk = NULL;
   CHECK(key && biscuit_public_key_from_text(BISCUIT_ED25519, key, &pk, NULL) ==

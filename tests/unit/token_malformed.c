@@ -15,6 +15,7 @@
 #include "test_util.h"
 #include "token/codec.h"
 #include "token/crypto.h"
+#include "tests/common/pbwire.h"
 
 static btk_pubkey sample_root;
 
@@ -31,42 +32,7 @@ static biscuit_status load(const uint8_t *buf, size_t len,
   return st;
 }
 
-/* ------------------------------------------------- a protobuf writer */
-
-typedef struct wbuf {
-  uint8_t *p;
-  size_t n, cap;
-} wbuf;
-
-static void w_raw(wbuf *w, const void *p, size_t n) {
-  if (w->n + n > w->cap) {
-    w->cap = (w->n + n) * 2 + 64;
-    w->p = realloc(w->p, w->cap);
-  }
-  memcpy(w->p + w->n, p, n);
-  w->n += n;
-}
-
-static void w_varint(wbuf *w, uint64_t v) {
-  uint8_t b[10];
-  size_t n = 0;
-  do {
-    b[n++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
-    v >>= 7;
-  } while (v);
-  w_raw(w, b, n);
-}
-
-static void w_bytes(wbuf *w, unsigned field, const void *p, size_t n) {
-  w_varint(w, (uint64_t)field << 3 | 2);
-  w_varint(w, n);
-  w_raw(w, p, n);
-}
-
-static void w_uint(wbuf *w, unsigned field, uint64_t v) {
-  w_varint(w, (uint64_t)field << 3);
-  w_varint(w, v);
-}
+/* -------------------------- hand-written envelopes (tests/common/pbwire.h) */
 
 /* A Biscuit with one authority block whose next key is (alg, key). */
 static wbuf envelope_with_key(uint64_t alg, const uint8_t *key, size_t n) {
@@ -174,39 +140,12 @@ static void test_wire_errors(void) {
 
 /* ------------------------------------------------------ nesting depth */
 
-/*
-** A Block whose first fact's predicate holds a Term -> Array -> Term ...
-** chain: Block(0) > Fact(1) > Predicate(2) > Term(3) > Array(4) > ...
-** so the deepest message sits at depth `depth`.
-*/
-static wbuf deep_block(unsigned depth) {
-  wbuf cur = {0}, next, pred = {0}, fact = {0}, blk = {0};
-  w_uint(&cur, 2, 42); /* Term { integer: 42 } */
-  for (unsigned d = depth; d > 3; d--) {
-    bool child_is_term = (d - 3) % 2 == 0;
-    next = (wbuf){0};
-    /* an Array holds Terms in field 1, a Term holds an Array in field 9 */
-    w_bytes(&next, child_is_term ? 1 : 9, cur.p, cur.n);
-    free(cur.p);
-    cur = next;
-  }
-  w_uint(&pred, 1, 1024);
-  w_bytes(&pred, 2, cur.p, cur.n);
-  w_bytes(&fact, 1, pred.p, pred.n);
-  w_bytes(&blk, 1, "sym", 3);
-  w_bytes(&blk, 4, fact.p, fact.n);
-  w_uint(&blk, 3, 3);
-  free(cur.p);
-  free(pred.p);
-  free(fact.p);
-  return blk;
-}
-
 static void test_depth(void) {
   static const unsigned depths[] = {100, 1000, 5000};
   bx_diag d;
   btk_privkey root;
-  wbuf ok = deep_block(63), edge = deep_block(64), over = deep_block(65);
+  wbuf ok = deep_block(63, 1024), edge = deep_block(64, 1024);
+  wbuf over = deep_block(65, 1024);
   CHECK(btk_pb_check(ok.p, ok.n, BTK_PB_BLOCK, 64, &d) == BISCUIT_OK);
   CHECK(btk_pb_check(edge.p, edge.n, BTK_PB_BLOCK, 64, &d) == BISCUIT_OK);
   CHECK(btk_pb_check(over.p, over.n, BTK_PB_BLOCK, 64, &d) == BISCUIT_E_LIMIT);
@@ -217,7 +156,7 @@ static void test_depth(void) {
   free(over.p);
   CHECK(btk_privkey_generate(BTK_ALG_ED25519, &root, &d) == BISCUIT_OK);
   for (size_t i = 0; i < sizeof depths / sizeof depths[0]; i++) {
-    wbuf b = deep_block(depths[i]);
+    wbuf b = deep_block(depths[i], 1024);
     btk_envelope *e = NULL, *e2 = NULL, *e3 = NULL;
     uint8_t *tok = NULL;
     size_t n = 0;
