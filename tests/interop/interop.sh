@@ -233,12 +233,12 @@ other() { [ "$1" = ed25519 ] && echo secp256r1 || echo ed25519; }
 # A: everything made by our command.
 scenario_a() {
   local alg=$1 d="$W/A-$1" L="A/$1"
-  keys_ours "$d/root" "$alg" && keys_ours "$d/tp" "$(other "$alg")" ||
+  keys_ours "$d/rootkey" "$alg" && keys_ours "$d/tp" "$(other "$alg")" ||
     { fail "$L: keys"; return; }
   local pub tppub
-  pub=$(cat "$d/root/pub") tppub=$(cat "$d/tp/pub")
+  pub=$(cat "$d/rootkey/pub") tppub=$(cat "$d/tp/pub")
   step "$L: ours generate" "$d/t0" \
-    ours generate - --private-key-file "$d/root/priv" --root-key-id 7 <<<"$AUTH" &&
+    ours generate - --private-key-file "$d/rootkey/priv" --root-key-id 7 <<<"$AUTH" &&
   step "$L: ours attenuate (block 1)" "$d/t1" \
     ours attenuate "$d/t0" --block "$BLOCK1" &&
   step "$L: ours attenuate (block 2)" "$d/t2" \
@@ -265,11 +265,11 @@ scenario_a() {
 # its request and its block alone are used by C and D.
 scenario_b() {
   local alg=$1 d="$W/B-$1" L="B/$1"
-  keys_ref "$d/root" "$alg" && keys_ref "$d/tp" "$(other "$alg")" ||
+  keys_ref "$d/rootkey" "$alg" && keys_ref "$d/tp" "$(other "$alg")" ||
     { fail "$L: keys"; return; }
   local pub tppub
-  pub=$(cat "$d/root/pub") tppub=$(cat "$d/tp/pub")
-  step "$L: ref generate" "$d/t0" ref generate "$d/root/priv" "$AUTH" 7 &&
+  pub=$(cat "$d/rootkey/pub") tppub=$(cat "$d/tp/pub")
+  step "$L: ref generate" "$d/t0" ref generate "$d/rootkey/priv" "$AUTH" 7 &&
   step "$L: ref attenuate (block 1)" "$d/t1" ref attenuate "$d/t0" "$pub" "$BLOCK1" &&
   step "$L: ref attenuate (block 2)" "$d/t2" ref attenuate "$d/t1" "$pub" "$BLOCK2" &&
   step "$L: ref third-party request, block, append" "$d/t3" \
@@ -286,12 +286,12 @@ scenario_b() {
 # C: alternating, on our root.
 scenario_c() {
   local alg=$1 d="$W/C-$1" L="C/$1"
-  keys_ours "$d/root" "$alg" && keys_ref "$d/tp" "$(other "$alg")" ||
+  keys_ours "$d/rootkey" "$alg" && keys_ref "$d/tp" "$(other "$alg")" ||
     { fail "$L: keys"; return; }
   local pub tppub
-  pub=$(cat "$d/root/pub") tppub=$(cat "$d/tp/pub")
+  pub=$(cat "$d/rootkey/pub") tppub=$(cat "$d/tp/pub")
   step "$L: ours generate" "$d/c0" \
-    ours generate - --private-key-file "$d/root/priv" <<<"$AUTH" &&
+    ours generate - --private-key-file "$d/rootkey/priv" <<<"$AUTH" &&
   step "$L: ref attenuates ours (block 1)" "$d/c1" \
     ref attenuate "$d/c0" "$pub" "$BLOCK1" &&
   step "$L: ours attenuates theirs (block 2)" "$d/c2" \
@@ -325,11 +325,11 @@ scenario_c() {
 # D: alternating, on the reference's root.
 scenario_d() {
   local alg=$1 d="$W/D-$1" L="D/$1"
-  keys_ref "$d/root" "$alg" && keys_ours "$d/tp" "$(other "$alg")" ||
+  keys_ref "$d/rootkey" "$alg" && keys_ours "$d/tp" "$(other "$alg")" ||
     { fail "$L: keys"; return; }
   local pub tppub
-  pub=$(cat "$d/root/pub") tppub=$(cat "$d/tp/pub")
-  step "$L: ref generate" "$d/d0" ref generate "$d/root/priv" "$AUTH" &&
+  pub=$(cat "$d/rootkey/pub") tppub=$(cat "$d/tp/pub")
+  step "$L: ref generate" "$d/d0" ref generate "$d/rootkey/priv" "$AUTH" &&
   step "$L: ours attenuates theirs (block 1)" "$d/d1" \
     ours attenuate "$d/d0" --block "$BLOCK1" &&
   step "$L: ref attenuates ours (block 2)" "$d/d2" \
@@ -377,7 +377,7 @@ scenario_neg() {
     # t4 with "alice" changed to "alicf" in the authority block: a valid
     # token whose first signature no longer matches.
     local rootpub
-    rootpub=$(cat "$W/$x-$alg/root/pub")
+    rootpub=$(cat "$W/$x-$alg/rootkey/pub")
     tamper "$t4" alice alicf >"$W/tampered"
     a=$(ours inspect "$W/tampered" --json --public-key "$rootpub" 2>/dev/null |
         norm ours-verdict)
