@@ -46,7 +46,9 @@ static int take_pred(bpa_ctx *ctx, const bpa_predv *p, bdl_pred *out) {
   if (out->name == BDL_NOSYM)
     return bpa_fail_status(ctx, p->loc.start, BISCUIT_E_NOMEM);
   out->n_terms = p->n;
-  if (arena_copy(ctx, ctx->terms + p->start, p->n, sizeof *ctx->terms,
+  /* ctx->terms is still NULL when no term was ever pushed (`a() <- true`) */
+  if (arena_copy(ctx, p->n ? ctx->terms + p->start : NULL, p->n,
+                 sizeof *ctx->terms,
                  p->loc.start, (void **)&out->terms))
     return -1;
   ctx->n_terms = p->start;
