@@ -106,7 +106,7 @@ void cli_wrap(FILE *f, const char *text, int indent);
 /* The command table (main.c). */
 extern const cli_cmd cli_cmd_keypair, cli_cmd_generate, cli_cmd_attenuate,
     cli_cmd_seal, cli_cmd_inspect, cli_cmd_inspect_snapshot, cli_cmd_tp_request,
-    cli_cmd_tp_block, cli_cmd_tp_append;
+    cli_cmd_tp_block, cli_cmd_tp_append, cli_cmd_test, cli_cmd_repl;
 
 /* ------------------------------------------------------------ reporting */
 

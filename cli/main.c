@@ -13,6 +13,7 @@ static const cli_cmd *const COMMANDS[] = {
     &cli_cmd_keypair,    &cli_cmd_generate, &cli_cmd_attenuate,
     &cli_cmd_seal,       &cli_cmd_inspect,  &cli_cmd_inspect_snapshot,
     &cli_cmd_tp_request, &cli_cmd_tp_block, &cli_cmd_tp_append,
+    &cli_cmd_test,       &cli_cmd_repl,
 };
 #define N_COMMANDS (sizeof COMMANDS / sizeof COMMANDS[0])
 

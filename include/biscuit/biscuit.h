@@ -331,6 +331,7 @@ typedef struct biscuit_block_options {
   const char *context;  /* stored in the block, not interpreted */
   int has_root_key_id;  /* authority block only */
   uint32_t root_key_id;
+  const char *filename; /* names the text in parse errors; may be NULL */
 } biscuit_block_options;
 
 /* Constructor: a new token whose authority block is `datalog`. */
@@ -490,6 +491,33 @@ BISCUIT_API biscuit_status biscuit_authorizer_to_snapshot(
 BISCUIT_API biscuit_status biscuit_authorizer_from_snapshot(
     const uint8_t *bytes, size_t len, biscuit_authorizer **out,
     biscuit_error **err);
+/*
+** The world as text, for people and tests: every fact, one per line as
+** "<origin>: <fact>", sorted bytewise and without duplicates, where
+** <origin> lists the block ids the fact comes from, comma-separated
+** without spaces, with "authorizer" for the authorizer's own, e.g.
+**   0: right("file1", "read")
+**   0,authorizer: can_read("file1")
+**   authorizer: resource("file1")
+** Runs the rules first if authorize has not. Caller frees.
+*/
+BISCUIT_API biscuit_status biscuit_authorizer_world_text(
+    biscuit_authorizer *a, char **out, biscuit_error **err);
+
+/*
+** Why the last biscuit_authorizer_authorize decided as it did, in plain
+** text for a policy author: for each failed check, and for the policies,
+** the closest candidate binding, the body predicate no fact matched (and
+** the facts that come close, including ones the rule does not trust), or
+** the expression that was false and the values it saw; for a matched
+** allow or deny policy, the binding that matched. Caller frees.
+** BISCUIT_E_MISUSE before authorize has run. The search behind it is
+** bounded; when it gives up the text says so.
+*/
+BISCUIT_API biscuit_status biscuit_authorizer_explain(biscuit_authorizer *a,
+                                                      char **out,
+                                                      biscuit_error **err);
+
 /* The authorizer's printed source: its own facts, rules, checks, policies. */
 BISCUIT_API char *biscuit_authorizer_source(const biscuit_authorizer *a);
 

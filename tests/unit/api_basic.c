@@ -126,7 +126,7 @@ static void test_keys(void) {
 static void test_round_trip(const biscuit_keypair *root) {
   biscuit_params *p = biscuit_params_new();
   CHECK(biscuit_params_string(p, "file", "file1") == BISCUIT_OK);
-  biscuit_block_options opt = {p, "ctx", 1, 42};
+  biscuit_block_options opt = {p, "ctx", 1, 42, NULL};
   biscuit_token *t = NULL, *t2 = NULL, *t3 = NULL, *sealed = NULL;
   CHECK(biscuit_token_create(root, "right({file}, \"read\");", &opt, &t,
                              NULL) == BISCUIT_OK);

@@ -79,7 +79,7 @@ static biscuit_status make_token(run *r) {
     st = BISCUIT_E_NOMEM;
   if (st == BISCUIT_OK)
     st = biscuit_params_string(r->params, "f", "file1");
-  biscuit_block_options opt = {r->params, NULL, 0, 0};
+  biscuit_block_options opt = {r->params, NULL, 0, 0, NULL};
   if (st == BISCUIT_OK)
     st = biscuit_token_create(r->root,
                               "right({f}, \"read\"); r($x) <- right($x, "
