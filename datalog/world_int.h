@@ -1,6 +1,7 @@
 /*
-** Private to datalog/world*.c, factset.c, eval.c, authorize.c, dump.c and
-** limits.c: the world's storage, compiled rules and the run budget.
+** Private to datalog/world*.c, factset.c, eval.c, authorize.c, dump.c,
+** limits.c and explain*.c: the world's storage, compiled rules and the
+** run budget.
 **
 ** Storage. Facts are grouped in relations, one per (predicate name,
 ** arity). A relation keeps its rows in insertion order (terms, origin),
