@@ -403,7 +403,8 @@ BISCUIT_API biscuit_status biscuit_policy_from_snapshot(
 
 typedef struct biscuit_authorizer biscuit_authorizer;
 
-/* Run limits. biscuit_limits_default() gives the defaults. */
+/* Run limits. biscuit_limits_default() gives the defaults; a field left
+   at 0 in biscuit_authorizer_set_limits keeps its default. */
 typedef struct biscuit_limits {
   uint64_t max_facts;      /* 1000 */
   uint64_t max_iterations; /* 100 */
