@@ -3,7 +3,6 @@
 ** size, so the hook always sees the old size (as lua_Alloc does) and the
 ** rest of the library frees with bx_free(p) alone.
 */
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,14 +22,16 @@ static void *default_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
 
 static bx_alloc_fn g_alloc = default_alloc;
 static void *g_ud;
-static atomic_size_t g_live;
+/* initial-exec: a plain thread-pointer access, no __tls_get_addr call */
+static _Thread_local size_t t_live __attribute__((tls_model("initial-exec")));
 
 void bx_set_alloc(bx_alloc_fn fn, void *ud) {
   g_alloc = fn ? fn : default_alloc;
   g_ud = fn ? ud : NULL;
 }
 
-size_t bx_alloc_live(void) { return atomic_load(&g_live); }
+/* Unsigned wrap-around keeps the sum right when frees come first. */
+size_t bx_alloc_live(void) { return t_live; }
 
 void *bx_malloc(size_t n) { return bx_realloc(NULL, n); }
 
@@ -55,8 +56,7 @@ void *bx_realloc(void *p, size_t n) {
   if (!nb)
     return NULL;
   memcpy(nb, &n, sizeof n);
-  atomic_fetch_add(&g_live, n);
-  atomic_fetch_sub(&g_live, old);
+  t_live += n - old;
   return nb + HDR;
 }
 
@@ -66,7 +66,7 @@ void bx_free(void *p) {
   char *base = (char *)p - HDR;
   size_t old;
   memcpy(&old, base, sizeof old);
-  atomic_fetch_sub(&g_live, old);
+  t_live -= old;
   g_alloc(g_ud, base, old + HDR, 0);
 }
 

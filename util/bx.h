@@ -34,7 +34,13 @@ void *bx_calloc(size_t count, size_t size); /* overflow-checked, zeroed */
 void *bx_realloc(void *p, size_t n);
 void bx_free(void *p); /* NULL is a no-op */
 char *bx_strndup(const char *s, size_t n); /* NUL-terminated copy */
-/* Bytes currently allocated through the wrappers (for tests). */
+/*
+** For tests: bytes allocated minus bytes freed through the wrappers by
+** the calling thread. Exact for single-threaded code; a block freed on
+** another thread than the one that allocated it moves the count of both.
+** (A per-thread count: a shared atomic counter cost every allocation a
+** contended cache line when threads authorize side by side.)
+*/
 size_t bx_alloc_live(void);
 
 /* Grow an array of `*cap` elements of `elem` bytes to hold `need`. */
