@@ -16,6 +16,16 @@ static const biscuit_params *params_of(const biscuit_block_options *opt) {
   return opt ? opt->params : NULL;
 }
 
+/* The block's text with its parameters; parse errors name the text
+   opt->filename, when given, instead of the default "<input>". */
+static biscuit_status parse_block(const char *datalog,
+                                  const biscuit_block_options *opt,
+                                  bdl_env **env, bdl_block *b,
+                                  biscuit_error **err) {
+  return api_parse_block(datalog, params_of(opt), opt ? opt->filename : NULL,
+                         env, b, err);
+}
+
 biscuit_status biscuit_token_create(const biscuit_keypair *root,
                                     const char *datalog,
                                     const biscuit_block_options *opt,
@@ -27,7 +37,7 @@ biscuit_status biscuit_token_create(const biscuit_keypair *root,
     return api_misuse(err, "biscuit_token_create: bad arguments");
   bdl_env *env;
   bdl_block b;
-  biscuit_status st = api_parse_block(datalog, params_of(opt), &env, &b, err);
+  biscuit_status st = parse_block(datalog, opt, &env, &b, err);
   if (st != BISCUIT_OK)
     return st;
   uint32_t id = opt ? opt->root_key_id : 0;
@@ -55,7 +65,7 @@ biscuit_status biscuit_token_append(const biscuit_token *t, const char *datalog,
     return api_misuse(err, "a root key id belongs to the authority block");
   bdl_env *env;
   bdl_block b;
-  biscuit_status st = api_parse_block(datalog, params_of(opt), &env, &b, err);
+  biscuit_status st = parse_block(datalog, opt, &env, &b, err);
   if (st != BISCUIT_OK)
     return st;
   btk_token *nt = NULL;
@@ -125,7 +135,7 @@ biscuit_status biscuit_third_party_block_create(
     return api_misuse(err, "a root key id belongs to the authority block");
   bdl_env *env;
   bdl_block b;
-  biscuit_status st = api_parse_block(datalog, params_of(opt), &env, &b, err);
+  biscuit_status st = parse_block(datalog, opt, &env, &b, err);
   if (st != BISCUIT_OK)
     return st;
   bx_diag d;

@@ -15,6 +15,7 @@
 **   api_policy.c      policy sets
 **   api_authorizer.c  authorizers
 **   api_cache.c       the verified-token cache
+**   api_world.c       the world as text (biscuit_authorizer_world_text)
 */
 #ifndef BISCUIT_API_INT_H
 #define BISCUIT_API_INT_H
@@ -125,9 +126,13 @@ void api_token_ref(biscuit_token *t);
 /* Public decode options over token/'s defaults; NULL and 0 keep them. */
 btk_decode_opts api_decode_opts(const biscuit_decode_options *opt);
 
-/* Parse block text (BPA_BLOCK) into a fresh env; errors as biscuit_error. */
+/*
+** Parse block text (BPA_BLOCK) into a fresh env; errors as biscuit_error,
+** their report naming `filename` (NULL: "<input>").
+*/
 biscuit_status api_parse_block(const char *datalog,
-                               const biscuit_params *params, bdl_env **env,
+                               const biscuit_params *params,
+                               const char *filename, bdl_env **env,
                                bdl_block *block, biscuit_error **err);
 
 #endif

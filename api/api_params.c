@@ -196,14 +196,15 @@ biscuit_status api_params_bind(const biscuit_params *p, bdl_env *env,
 /* ------------------------------------------------------------ parsing */
 
 biscuit_status api_parse_block(const char *datalog,
-                               const biscuit_params *params, bdl_env **env,
+                               const biscuit_params *params,
+                               const char *filename, bdl_env **env,
                                bdl_block *block, biscuit_error **err) {
   bdl_block_init(block);
   *env = bdl_env_new(NULL);
   if (!*env)
     return api_fail(err, BISCUIT_E_NOMEM, "NoMemory", "out of memory");
   bpa_options opt;
-  biscuit_status st = api_params_bind(params, *env, NULL, &opt);
+  biscuit_status st = api_params_bind(params, *env, filename, &opt);
   if (st != BISCUIT_OK) {
     bdl_env_free(*env);
     *env = NULL;
@@ -217,7 +218,7 @@ biscuit_status api_parse_block(const char *datalog,
     bdl_block_free(block);
     bdl_env_free(*env);
     *env = NULL;
-    return api_parse_error(err, st, &d, NULL, datalog, len);
+    return api_parse_error(err, st, &d, filename, datalog, len);
   }
   return BISCUIT_OK;
 }

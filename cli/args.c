@@ -2,7 +2,8 @@
 ** Command-line options: each subcommand declares a table of long options
 ** (cli_opt) and at most one positional argument; this file parses argv
 ** against that table and prints the --help text from it, so the help can
-** never drift from what is accepted.
+** never drift from what is accepted. A command with `input_many` takes
+** any number of positionals (a->inputs), e.g. `biscuit test A B`.
 **
 ** Accepted shapes: `--name value`, `--name=value`, `--flag`, `-` (stdin)
 ** as the positional, and `--` to end the options. `-h` is --help.
@@ -74,10 +75,12 @@ static int parse_option(const cli_cmd *cmd, int argc, char **argv, int *i,
 static int parse_positional(const cli_cmd *cmd, const char *word, cli_args *a) {
   if (!cmd->input)
     return cli_usage(cmd->name, "unexpected argument '%s'", word);
-  if (a->input)
+  if (a->input && !cmd->input_many)
     return cli_usage(cmd->name, "unexpected second %s argument '%s'",
                      cmd->input, word);
-  a->input = word;
+  if (!a->input)
+    a->input = word;
+  a->inputs[a->n_inputs++] = word;
   return CLI_EXIT_OK;
 }
 
@@ -118,8 +121,11 @@ int cli_args_parse(const cli_cmd *cmd, int argc, char **argv, cli_args *a,
   *help = 0;
   a->cmd = cmd;
   a->items = calloc((size_t)argc + 1, sizeof *a->items);
-  if (!a->items)
+  a->inputs = calloc((size_t)argc + 1, sizeof *a->inputs);
+  if (!a->items || !a->inputs) {
+    cli_args_free(a);
     return cli_oom();
+  }
   int st = parse_words(cmd, argc, argv, a, help);
   if (st == CLI_EXIT_OK && !*help && cmd->input_required && !a->input)
     st = cli_usage(cmd->name, "missing %s argument", cmd->input);
@@ -127,6 +133,9 @@ int cli_args_parse(const cli_cmd *cmd, int argc, char **argv, cli_args *a,
 }
 
 void cli_args_free(cli_args *a) {
+  free(a->inputs);
+  a->inputs = NULL;
+  a->n_inputs = 0;
   free(a->items);
   a->items = NULL;
   a->n = 0;
@@ -220,7 +229,8 @@ static void help_option(const cli_opt *o) {
 void cli_help_command(const cli_cmd *cmd) {
   printf("Usage: biscuit %s", cmd->name);
   if (cmd->input)
-    printf(cmd->input_required ? " %s" : " [%s]", cmd->input);
+    printf(cmd->input_required ? " %s%s" : " [%s%s]", cmd->input,
+           cmd->input_many ? "..." : "");
   printf(" [options]\n\n%s\n", cmd->summary);
   if (cmd->details)
     printf("\n%s", cmd->details);

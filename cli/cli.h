@@ -47,6 +47,7 @@ typedef struct cli_cmd {
   const char *name;
   const char *input;  /* the positional argument's name, or NULL */
   int input_required; /* 1 when the positional must be given     */
+  int input_many;     /* 1 when it may be given several times    */
   const char *summary;
   const char *details; /* printed under the usage line by --help */
   const cli_opt *opts; /* ended by an entry with a NULL name      */
@@ -60,7 +61,9 @@ struct cli_arg {
 
 struct cli_args {
   const cli_cmd *cmd;
-  const char *input; /* the positional argument, or NULL */
+  const char *input; /* the (first) positional argument, or NULL */
+  const char **inputs; /* every positional argument (input_many) */
+  size_t n_inputs;
   struct cli_arg *items;
   size_t n;
 };
@@ -307,5 +310,97 @@ void cli_inspect_snapshot(const cli_auth_request *q, cli_inspection *r);
    "query":null|[S]|{"error":E},"world":W}; caller frees. */
 char *cli_snapshot_json(const cli_inspection *r);
 void cli_snapshot_print(const cli_inspection *r);
+
+/* ------------------------------------------------------------ biscuit test */
+
+/*
+** `biscuit test` (cmd_test.c) runs .test files of cases (the format:
+** cli/README.md, "biscuit test"). test_file.c reads them, test_case.c
+** runs a case through this API, test_extern.c is the samples' `test`
+** extern function, test_report.c compares, diffs and prints, and
+** test_paths.c finds the files under folders.
+*/
+
+/* Lines of text, each malloc'd: what a case expects or produced. */
+typedef struct cli_lines {
+  char **v;
+  size_t n, cap;
+} cli_lines;
+
+/* Each returns 0 when out of memory. split: no empty last line for a
+   final '\n'. */
+int cli_lines_push(cli_lines *l, const char *s, size_t len);
+int cli_lines_split(cli_lines *l, const char *text);
+int cli_lines_printf(cli_lines *l, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+int cli_lines_eq(const cli_lines *a, const cli_lines *b);
+void cli_lines_free(cli_lines *l);
+
+typedef struct cli_test_block {
+  char *code;                /* the section's lines, each ended by '\n' */
+  biscuit_keypair *external; /* a third-party block's signer, or NULL */
+} cli_test_block;
+
+typedef struct cli_test_query {
+  char *rule;
+  int all; /* %%query-all */
+  cli_lines want;
+} cli_test_query;
+
+typedef struct cli_test_case {
+  char *name;
+  unsigned line; /* of its %%name */
+  cli_test_block *blocks;
+  size_t n_blocks;
+  char *authorizer; /* NULL without %%authorizer */
+  biscuit_limits limits;
+  int has_expect, has_expect_error, has_world, has_print;
+  biscuit_status error_status; /* %%expect-error incomplete|parse, or OK */
+  cli_lines expect, expect_error, world, print;
+  cli_test_query *queries;
+  size_t n_queries;
+} cli_test_case;
+
+typedef struct cli_test_file {
+  char *path;       /* as found */
+  const char *base; /* its last component, which names sections */
+  cli_test_case *cases;
+  size_t n_cases;
+} cli_test_file;
+
+/* Reads a .test file; a file that cannot be read or breaks the format is
+   reported (path:line: why) and gives CLI_EXIT_ERROR. */
+int cli_test_file_load(const char *path, cli_test_file *f);
+void cli_test_file_free(cli_test_file *f);
+
+/* The details printed under a case's ok/FAIL line, built as it runs. */
+typedef struct cli_test_log {
+  int failed;
+  int verbose; /* also record what passing comparisons produced */
+  cli_lines lines;
+} cli_test_log;
+
+/* A comparison: a mismatch fails the case with a diff of `what`. */
+void cli_test_compare(cli_test_log *log, const char *what,
+                      const cli_lines *want, const cli_lines *got);
+/* Fails the case with a message (and its extra lines, if any). */
+void cli_test_fail(cli_test_log *log, const char *what, const char *msg,
+                   const cli_lines *more);
+/* "ok    path:LINE: name" or "FAIL  ...", then the log's lines. */
+void cli_test_print(const char *path, const cli_test_case *c,
+                    const cli_test_log *log, int quiet);
+void cli_test_log_free(cli_test_log *log);
+
+/* Runs one case, recording what failed (and, verbose, what passed). */
+void cli_test_case_run(const cli_test_file *f, const cli_test_case *c,
+                       cli_test_log *log);
+
+/* The samples' `test` extern function (a biscuit_extern_fn). */
+int cli_test_extern(void *ud, const char *name, const char *receiver,
+                    const char *arg, char **result);
+
+/* The .test files of `path`: itself if a file, else every *.test below
+   it; appended to `files` (sorted per folder). Reports failures. */
+int cli_test_paths(const char *path, cli_lines *files);
 
 #endif

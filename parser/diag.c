@@ -151,6 +151,21 @@ static bool expected_words(const char *const *exp, int n, words *w,
 }
 
 /*
+** Relaxed text (bpa_parse_relaxed) may end after any statement, so bison
+** lists "end of input" among what could follow one. Before the end that
+** is noise: the missing ';' is what the author needs to read, worded as
+** the strict parser words it. `kept` holds up to n entries.
+*/
+static int relaxed_expected(const bpa_ctx *ctx, const char *const *exp, int n,
+                            const char **kept) {
+  int k = 0;
+  for (int i = 0; i < n; i++)
+    if (!ctx->relaxed || strcmp(exp[i], "end of input") != 0)
+      kept[k++] = exp[i];
+  return k;
+}
+
+/*
 ** Turn a bison syntax error into our message. At the end of the input
 ** the statement is merely unfinished: BISCUIT_E_INCOMPLETE, reported just
 ** after the last token, so a REPL can ask for another line.
@@ -161,6 +176,11 @@ int bpa_syntax_error(bpa_ctx *ctx, const char *unexpected, bpa_loc loc,
   bpa_loc prev = ctx->tok_loc[0];
   char what[64], after[64];
   words w = {{0}, 0};
+  const char *kept[128];
+  if (n_expected <= 128) { /* bison's token count is far below */
+    n_expected = relaxed_expected(ctx, expected, n_expected, kept);
+    expected = kept;
+  }
   bool said = expected_words(expected, n_expected, &w, &is_class);
   snippet(ctx, end ? prev : loc, what, sizeof what);
   snippet(ctx, prev, after, sizeof after);

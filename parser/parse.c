@@ -92,6 +92,7 @@ static biscuit_status parse(bdl_env *env, const char *src, size_t len,
   ctx.out = out;
   ctx.diag = diag;
   ctx.start_tok = relaxed ? BPA_T_START_RELAXED : start_tokens[kind];
+  ctx.relaxed = relaxed;
   ctx.max_depth = opt && opt->max_depth ? opt->max_depth : BPA_DEFAULT_DEPTH;
   if (ctx.max_depth > BPA_MAX_DEPTH)
     ctx.max_depth = BPA_MAX_DEPTH;

@@ -78,6 +78,7 @@ typedef struct bpa_ctx {
   /* flex's three small allocations are served from here (lexer.l) */
   size_t reserve_used;
   _Alignas(16) unsigned char reserve[1024];
+  bool relaxed; /* bpa_parse_relaxed: the input may end after a statement */
 } bpa_ctx;
 
 /* ------------------------------------------------------------ errors */

@@ -20,9 +20,10 @@ run() {
   fi
 }
 run "$b/conformance_samples" tests/data/samples/samples.json
-for f in tests/datalog/*.test policies/*/*.test; do
-  [ -e "$f" ] && run "$b/bx_testrun" "$f"
-done
+run "$b/bx_testrun" --samples tests/data/samples/samples.json
+# the Datalog test files, through the public API (`biscuit test`)
+run "$b/biscuit" test tests/datalog
+run "$b/biscuit" test policies
 for t in datalog_core print world expr parser api_basic token_envelope; do
   [ -x "$b/unit_$t" ] && run "$b/unit_$t"
 done

@@ -1,8 +1,12 @@
 /*
-** bx_testrun: the data-driven test runner (STYLE.md §3.8).
+** bx_testrun: the official samples' Datalog, run on the internal Datalog
+** layer (no tokens, no signatures):
 **
-**   bx_testrun FILE.test...         run Datalog test files
-**   bx_testrun --samples FILE.json  run the official samples' Datalog
+**   bx_testrun --samples FILE.json
+**
+** The data-driven .test files (tests/datalog, policies) are run by
+** `biscuit test` through the public API instead; their format is
+** described in cli/README.md ("biscuit test").
 **
 ** Internal to tests/runner/; prefix rt_.
 */
@@ -25,56 +29,10 @@ typedef struct rt_lines {
 } rt_lines;
 
 void rt_lines_free(rt_lines *l);
-bool rt_lines_push(rt_lines *l, const char *s, size_t len);
-void rt_lines_sort(rt_lines *l);
-bool rt_lines_eq(const rt_lines *a, const rt_lines *b);
 /* Split text into lines (no trailing empty line for a final '\n'). */
 bool rt_lines_split(rt_lines *l, const char *s, size_t len);
 /* "   same", "-expected", "+got": a line diff, indented, to f. */
 void rt_diff(FILE *f, const rt_lines *want, const rt_lines *got);
-
-/* -------------------------------------------------------- test files */
-
-typedef struct rt_block {
-  char *src; /* section text, '\n'-terminated lines */
-  size_t len;
-  char *external; /* "ed25519/<hex>" or NULL */
-} rt_block;
-
-typedef struct rt_query {
-  char *rule;
-  bool all; /* %%query-all: every block trusted by default */
-  rt_lines want;
-} rt_query;
-
-typedef struct rt_case {
-  char *name;
-  unsigned line; /* of %%name in the file */
-  rt_block *blocks;
-  size_t n_blocks;
-  char *authorizer; /* NULL when there is no %%authorizer */
-  size_t auth_len;
-  bool has_expect, has_expect_error, has_world, has_print;
-  biscuit_status error_status; /* %%expect-error incomplete|parse, or OK */
-  rt_lines expect, expect_error, world, print;
-  rt_query *queries;
-  size_t n_queries;
-  bdl_limits limits;
-} rt_case;
-
-typedef struct rt_file {
-  char *path;
-  const char *base; /* into path */
-  rt_case *cases;
-  size_t n_cases;
-} rt_file;
-
-/* Read and split a .test file; on error, prints why and returns false. */
-bool rt_file_load(rt_file *f, const char *path);
-void rt_file_free(rt_file *f);
-
-/* Run one case; prints "ok"/"FAIL" and details; true if it passed. */
-bool rt_case_run(const rt_file *f, const rt_case *c);
 
 /* -------------------------------------------------------- shared help */
 

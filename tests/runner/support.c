@@ -1,7 +1,7 @@
 /*
-** Helpers shared by the two modes of bx_testrun: line lists and their
-** diff, file reading, run limits, the samples' `test` extern function
-** and error tags.
+** Helpers of bx_testrun --samples: line lists and their diff, file
+** reading, run limits, the samples' `test` extern function and error
+** tags.
 */
 #include <stdlib.h>
 #include <string.h>
@@ -17,32 +17,13 @@ void rt_lines_free(rt_lines *l) {
   memset(l, 0, sizeof *l);
 }
 
-bool rt_lines_push(rt_lines *l, const char *s, size_t len) {
+static bool lines_push(rt_lines *l, const char *s, size_t len) {
   char *d = bx_strndup(s, len);
   if (!d || !bx_grow((void **)&l->v, &l->cap, l->n + 1, sizeof *l->v)) {
     bx_free(d);
     return false;
   }
   l->v[l->n++] = d;
-  return true;
-}
-
-static int cmp_str(const void *a, const void *b) {
-  return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Byte order, as `LC_ALL=C sort` would. */
-void rt_lines_sort(rt_lines *l) {
-  if (l->n > 1)
-    qsort(l->v, l->n, sizeof *l->v, cmp_str);
-}
-
-bool rt_lines_eq(const rt_lines *a, const rt_lines *b) {
-  if (a->n != b->n)
-    return false;
-  for (size_t i = 0; i < a->n; i++)
-    if (strcmp(a->v[i], b->v[i]) != 0)
-      return false;
   return true;
 }
 
@@ -53,7 +34,7 @@ bool rt_lines_split(rt_lines *l, const char *s, size_t len) {
       continue;
     if (i == len && start == len)
       break;
-    if (!rt_lines_push(l, s + start, i - start))
+    if (!lines_push(l, s + start, i - start))
       return false;
     start = i + 1;
   }

@@ -1,5 +1,7 @@
-# The data-driven runner (bx_testrun) and the tests it runs: one ctest
-# test per Datalog test file, and the official samples' Datalog.
+# The data-driven tests. tests/datalog/*.test and policies/*/*.test are run
+# by `biscuit test` (cli/cmd_test.c), through the public API, one ctest test
+# per file; bx_testrun runs the official samples' Datalog on the internal
+# layer.
 file(GLOB BISCUIT_RUNNER_SRC CONFIGURE_DEPENDS
      ${PROJECT_SOURCE_DIR}/tests/runner/*.c)
 add_executable(bx_testrun ${BISCUIT_RUNNER_SRC})
@@ -10,7 +12,8 @@ file(GLOB BISCUIT_DATALOG_TESTS CONFIGURE_DEPENDS
      ${PROJECT_SOURCE_DIR}/tests/datalog/*.test)
 foreach(f ${BISCUIT_DATALOG_TESTS})
   get_filename_component(stem ${f} NAME_WE)
-  add_test(NAME datalog/${stem} COMMAND bx_testrun ${f}
+  add_test(NAME datalog/${stem}
+           COMMAND $<TARGET_FILE:biscuit_cli> test ${f}
            WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
   set_tests_properties(datalog/${stem} PROPERTIES LABELS datalog)
 endforeach()
@@ -22,7 +25,8 @@ foreach(f ${BISCUIT_POLICY_TESTS})
   get_filename_component(stem ${f} NAME_WE)
   get_filename_component(dir ${f} DIRECTORY)
   get_filename_component(situation ${dir} NAME)
-  add_test(NAME policy/${situation}/${stem} COMMAND bx_testrun ${f}
+  add_test(NAME policy/${situation}/${stem}
+           COMMAND $<TARGET_FILE:biscuit_cli> test ${f}
            WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
   set_tests_properties(policy/${situation}/${stem} PROPERTIES
                        LABELS policy)
