@@ -59,7 +59,7 @@ class Corpus:
 
 def read_cases(path):
     """Yield (case number, [(section, text)]) for the Datalog sections of a
-    .test file (see tests/runner/testfile.c)."""
+    .test file (format: cli/README.md, "biscuit test")."""
     cases, cur, sec, lines = [], None, None, []
 
     def close():
