@@ -86,6 +86,14 @@ struct cli_args {
   {"param", CLI_MULTI, "NAME[:TYPE]=VALUE",                                 \
    "value for {NAME}; TYPE: string (default), integer, date, bytes, "       \
    "bool, pubkey"}
+#define CLI_OPTS_LIMITS                                                      \
+  {"max-facts", CLI_VALUE, "N", "stop after N facts (default 1000)"},       \
+  {"max-iterations", CLI_VALUE, "N",                                        \
+   "stop after N iterations (default 100)"},                                \
+  {"max-time", CLI_VALUE, "DURATION", "stop after e.g. 100ms (default 1ms)"}, \
+  {"max-work", CLI_VALUE, "N",                                              \
+   "stop after N work units: candidate bindings and expression steps, "     \
+   "the same on every machine (default 1000000)"}
 #define CLI_OPTS_END {NULL, CLI_FLAG, NULL, NULL}
 // clang-format on
 
@@ -217,7 +225,8 @@ int cli_block_error(const char *what, const cli_block *b,
 /* Opens $EDITOR on a temporary file; its contents, caller frees. */
 int cli_edit_text(const char *what, char **out);
 
-/* --max-facts, --max-iterations, --max-time over the defaults. */
+/* CLI_OPTS_LIMITS (--max-facts, --max-iterations, --max-time,
+   --max-work) over the defaults. */
 int cli_limits(const cli_args *a, biscuit_limits *l);
 
 /* ------------------------------------------------------------ inspect */

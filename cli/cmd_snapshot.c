@@ -12,9 +12,7 @@
 static const cli_opt OPTS[] = {
     {"json", CLI_FLAG, NULL, "print one JSON object on one line"},
     {"raw-input", CLI_FLAG, NULL, "the snapshot is raw bytes, not base64"},
-    {"max-facts", CLI_VALUE, "N", "stop after N facts (default 1000)"},
-    {"max-iterations", CLI_VALUE, "N", "stop after N iterations (default 100)"},
-    {"max-time", CLI_VALUE, "DURATION", "stop after e.g. 100ms (default 1ms)"},
+    CLI_OPTS_LIMITS,
     {"query", CLI_VALUE, "RULE", "print the facts this rule produces"},
     {"query-all", CLI_FLAG, NULL,
      "let the query trust every block (not only authority)"},

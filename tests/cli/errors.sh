@@ -257,6 +257,23 @@ expect_rc "run limit" 1
 expect_eq "run limit: json" "$(json_get "$OUT" 'j["auth"]["result"]')" \
   '{"error": {"RunLimit": "TooManyIterations"}}'
 
+# The work budget: a 3 x 3 join costs more than 5 units.
+run inspect "$T001" --raw-input --public-key "$ROOT_PUB" --json \
+  --authorize-with 'a(1); a(2); a(3); b($x, $y) <- a($x), a($y); allow if b(1, 1);' \
+  --max-work 5
+expect_rc "work budget" 1
+expect_eq "work budget: json" "$(json_get "$OUT" 'j["auth"]["result"]')" \
+  '{"error": {"RunLimit": "WorkBudget"}}'
+run inspect "$T001" --raw-input --public-key "$ROOT_PUB" \
+  --authorize-with 'resource("file1"); operation("read");
+    a(1); a(2); a(3); b($x, $y) <- a($x), a($y); allow if b(1, 1);' \
+  --max-work 100000
+expect_rc "work budget: enough" 0
+run inspect "$T001" --raw-input --public-key "$ROOT_PUB" \
+  --authorize-with 'allow if true;' --max-work 0
+expect_rc "zero work" 2
+expect_contains "zero work: message" "$ERR" "--max-work: expected a positive integer"
+
 # ------------------------------------------------------------ snapshots
 ALLOW='resource("file1"); operation("read"); allow if true;'
 run inspect "$T001" --raw-input --public-key "$ROOT_PUB" --max-time 10s \
