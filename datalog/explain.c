@@ -124,24 +124,46 @@ static biscuit_status policy(struct report *r, uint32_t i, const bdl_policy *p,
                          matched ? BDL_X_MATCH : BDL_X_MISS, "policy", matched);
 }
 
-/* The policy that decided, or, when none did, every allow policy. */
-static biscuit_status policies(struct report *r, const bdl_result *res) {
-  if (res->policy_kind >= 0)
-    return policy(r, res->policy_index, res->policy, true);
+/*
+** The allow policies before policy `end` (all of them: the block's
+** count), each of which did not match: why the request was not allowed.
+*/
+static biscuit_status unmatched_allows(struct report *r, uint32_t end,
+                                       uint32_t *n_allow) {
   const bdl_block *blk = r->w->blocks[BDL_AUTHORIZER_ID];
-  uint32_t n_allow = 0;
-  for (uint32_t i = 0; blk && i < blk->n_policies; i++) {
+  *n_allow = 0;
+  for (uint32_t i = 0; blk && i < blk->n_policies && i < end; i++) {
     if (blk->policies[i].kind != BDL_ALLOW)
       continue;
-    n_allow++;
+    ++*n_allow;
     biscuit_status st = policy(r, i, &blk->policies[i], false);
     if (st != BISCUIT_OK)
       return st;
   }
-  if (n_allow == 0)
+  return BISCUIT_OK;
+}
+
+/*
+** An allow policy that decided: its binding. A deny policy that decided:
+** first why no allow policy before it matched (the usual reason for a
+** denial is a fall-through to `deny if true`), then its binding. None
+** decided: why no allow policy matched.
+*/
+static biscuit_status policies(struct report *r, const bdl_result *res) {
+  uint32_t n_allow = 0;
+  biscuit_status st = BISCUIT_OK;
+  if (res->policy_kind == BDL_ALLOW)
+    return policy(r, res->policy_index, res->policy, true);
+  if (res->policy_kind == BDL_DENY) {
+    st = unmatched_allows(r, res->policy_index, &n_allow);
+    return st == BISCUIT_OK ? policy(r, res->policy_index, res->policy, true)
+                            : st;
+  }
+  st = unmatched_allows(r, UINT32_MAX, &n_allow);
+  if (st == BISCUIT_OK && n_allow == 0)
     bx_buf_puts(r->out, "\nthere is no allow policy: nothing can allow "
                         "this request\n");
-  return BISCUIT_OK;
+  return st;
 }
 
 static void verdict(bx_buf *out, const bdl_env *e, const bdl_result *res) {

@@ -19,7 +19,9 @@
 **     facts: user("alice")
 **
 **   allow policy N did not match: <policy>   (one per allow policy, when
-**     <why>                                   no policy matched)
+**     <why>                                   no policy matched; when a
+**                                             deny policy matched, one per
+**                                             allow policy before it)
 **
 ** A check or policy with several queries explains each under
 ** "alternative K:" (K from 1). The search behind each query is bounded

@@ -62,6 +62,7 @@ struct bdl_xq {
   uint32_t *rel;     /* per predicate: relation or BDL_NO_REL */
   uint32_t *var_ids; /* per slot: the variable's symbol */
   uint64_t *count;   /* per predicate: trusted facts matching it alone */
+  bool *given;       /* per predicate: all of them the authorizer's own */
   /* the search: predicate order, binding level of each slot, cursors */
   uint32_t *order, *level, *cur;
   bool *seen;

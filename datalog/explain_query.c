@@ -90,6 +90,7 @@ static bool alloc_arrays(struct bdl_xq *x, size_t total) {
   x->hit.vals = scratch(w, total, sizeof *x->hit.vals);
   x->rel = scratch(w, n, sizeof *x->rel);
   x->count = scratch(w, n, sizeof *x->count);
+  x->given = scratch(w, n, sizeof *x->given);
   x->order = scratch(w, n, sizeof *x->order);
   x->cur = scratch(w, n, sizeof *x->cur);
   x->seen = scratch(w, n, sizeof *x->seen);
@@ -97,7 +98,7 @@ static bool alloc_arrays(struct bdl_xq *x, size_t total) {
   x->best.row = scratch(w, n, sizeof *x->best.row);
   x->hit.row = scratch(w, n, sizeof *x->hit.row);
   return x->slot && x->same && x->var_ids && x->vals && x->level && x->tmp &&
-         x->flag && x->best.vals && x->hit.vals && x->rel && x->count &&
+         x->flag && x->best.vals && x->hit.vals && x->rel && x->count && x->given &&
          x->order && x->cur && x->seen && x->row && x->best.row && x->hit.row;
 }
 
@@ -183,19 +184,25 @@ bool bdl_xq_match(const struct bdl_xq *x, uint32_t p, const bdl_term *row,
 /*
 ** Trusted facts matching each predicate alone, in written order; the
 ** first predicate with none is the explanation, so counting stops there.
+** Also whether they all come from the authorizer alone: the request's
+** own facts, which the search takes as given (explain_search.c).
 */
 void bdl_xq_count(struct bdl_xq *x, uint32_t *empty) {
+  const bdl_origin authorizer = bdl_origin_one(BDL_AUTHORIZER_ID);
   *empty = x->n_preds;
   for (uint32_t p = 0; p < x->n_preds; p++) {
     x->count[p] = 0;
+    x->given[p] = true;
     const struct bdl_rel *r =
         x->rel[p] == BDL_NO_REL ? NULL : &x->w->rels[x->rel[p]];
     for (uint32_t row = 0; r && row < r->n_rows; row++) {
       if (!bdl_xq_spend(x, 1))
         return;
       if (bdl_origin_subset(r->origins[row], x->trusted) &&
-          bdl_xq_match(x, p, bdl_row(r, row), NULL))
+          bdl_xq_match(x, p, bdl_row(r, row), NULL)) {
         x->count[p]++;
+        x->given[p] &= bdl_origin_eq(r->origins[row], authorizer);
+      }
     }
     if (x->count[p] == 0) {
       *empty = p;

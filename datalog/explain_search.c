@@ -7,8 +7,11 @@
 ** binds more predicates is closer, and a full binding is closer when
 ** more of its expressions, in written order, are true before the first
 ** false one. Predicates are joined from the most selective alone (fewest
-** matching facts, ties in written order), so a dead end shows up early
-** and names the predicate a policy author most likely has to look at.
+** matching facts; on a tie the request's own facts first, then written
+** order), so a dead end shows up early and names the predicate a policy
+** author most likely has to look at: with `right($r, $op), resource($r),
+** operation($op)` and one fact each, the search binds the request's
+** resource and operation and then says which right is missing.
 **
 ** The search only reads the world. Relations are scanned row by row
 ** under a fresh budget (one work unit per row, plus what expressions
@@ -38,6 +41,7 @@ static void *scratch(bdl_world *w, size_t n, size_t size) {
 
 struct rank {
   uint64_t count;
+  bool given;
   uint32_t p;
 };
 
@@ -45,6 +49,8 @@ static int cmp_rank(const void *a, const void *b) {
   const struct rank *x = a, *y = b;
   if (x->count != y->count)
     return x->count < y->count ? -1 : 1;
+  if (x->given != y->given)
+    return x->given ? -1 : 1;
   return x->p < y->p ? -1 : x->p > y->p;
 }
 
@@ -59,6 +65,7 @@ static bool plan(struct bdl_xq *x) {
     return false;
   for (uint32_t p = 0; p < x->n_preds; p++) {
     r[p].count = x->count[p];
+    r[p].given = x->given[p];
     r[p].p = p;
   }
   qsort(r, x->n_preds, sizeof *r, cmp_rank);

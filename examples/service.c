@@ -9,8 +9,9 @@ static const char *policy_text =
     "allow if right($res, $op), resource($res), operation($op);\n"
     "deny if true;\n";
 
-static int print_denial(const biscuit_error *err) {
-  fprintf(stderr, "denied: %s\n", biscuit_error_message(err));
+/* The failed checks, then why, in words a policy author reads. */
+static int print_denial(biscuit_authorizer *az, const biscuit_error *err) {
+  fprintf(stderr, "%s\n", biscuit_error_message(err));
   for (size_t i = 0; i < biscuit_error_failed_check_count(err); i++) {
     uint32_t block, check;
     const char *rule;
@@ -20,6 +21,10 @@ static int print_denial(const biscuit_error *err) {
     else
       fprintf(stderr, "  block %u check %u: %s\n", block, check, rule);
   }
+  char *why = NULL;
+  if (biscuit_authorizer_explain(az, &why, NULL) == BISCUIT_OK)
+    fprintf(stderr, "\n%s", why);
+  biscuit_free(why);
   return 1;
 }
 
@@ -63,7 +68,7 @@ int main(int argc, char **argv) {
     printf("allowed by policy %zu\n", policy_index);
     rc = 0;
   } else if (biscuit_error_status(err) == BISCUIT_DENIED) {
-    rc = print_denial(err);
+    rc = print_denial(az, err);
   } else {
     goto fail;
   }

@@ -22,6 +22,10 @@ out=$("$ex" "$pub" "$tmp/token" /a.txt write 2>&1)
 out=$("$ex" "$pub" "$tmp/narrow" /a.txt read 2>&1)
 echo "$out" | grep -q 'block 1 check 0: check if operation("write")' &&
   ok || ko "failed check shown: $out"
+echo "$out" | grep -q '^block 1 check 0 failed: check if operation("write")$' &&
+  echo "$out" | grep -q '^  no fact matches operation("write")$' &&
+  echo "$out" | grep -q '^    operation/1 has: operation("read")$' &&
+  ok || ko "explained: $out"
 other=$("$cli" keypair --only-public-key)
 out=$("$ex" "$other" "$tmp/token" /a.txt read 2>&1)
 [ $? -eq 1 ] && echo "$out" | grep -q '^error' && ok || ko "wrong key: $out"

@@ -110,6 +110,38 @@ static void test_allowed(void) {
          "  facts: user(\"alice\")\n");
 }
 
+/* The usual denial: no allow policy matched and `deny if true` caught it:
+   the allow policies before it say why they did not match. The token's
+   right and the request's resource tie on their counts: the request's
+   facts are bound first, so the missing right is what is named. */
+static void test_deny_fall_through(void) {
+  biscuit_token *t =
+      make_token("user(\"alice\"); right(\"file1\", \"read\");", NULL);
+  CHECK(t != NULL);
+  expect(t,
+         "resource(\"file2\"); operation(\"read\");\n"
+         "allow if user(\"admin\");\n"
+         "deny if blocked(true);\n"
+         "allow if right($r, $op), resource($r), operation($op);\n"
+         "deny if true;",
+         BISCUIT_DENIED,
+         "denied: deny policy 3 matched: deny if true\n"
+         "\n"
+         "allow policy 0 did not match: allow if user(\"admin\")\n"
+         "  no fact matches user(\"admin\")\n"
+         "    user/1 has: user(\"alice\")\n"
+         "\n"
+         "allow policy 2 did not match: allow if right($r, $op), "
+         "resource($r), operation($op)\n"
+         "  no fact matches right($r, $op) with $r = \"file2\", $op = \"read\"\n"
+         "    right/2 has: right(\"file1\", \"read\")\n"
+         "  closest: resource(\"file2\"), operation(\"read\")\n"
+         "\n"
+         "deny policy 3 matched: deny if true\n"
+         "  matched\n");
+  biscuit_token_free(t);
+}
+
 static void test_deny_matched(void) {
   expect(NULL,
          "user(\"alice\"); blocked(\"alice\");\n"
@@ -764,6 +796,7 @@ int main(void) {
   CHECK(biscuit_keypair_new(BISCUIT_ED25519, &root, NULL) == BISCUIT_OK);
   test_allowed();
   test_deny_matched();
+  test_deny_fall_through();
   test_no_policy();
   test_missing_fact();
   test_closest();
