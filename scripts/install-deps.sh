@@ -13,6 +13,7 @@ PKGS=(
   libre2-dev                        # linear-time regex
   libjansson-dev                    # JSON (CLI output, tests)
   libedit-dev                       # REPL line editing
+  tmux                              # the REPL's terminal tests
   valgrind
   python3                           # test scripts compare JSON, generate corpora
 )
