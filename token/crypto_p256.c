@@ -20,6 +20,7 @@
 #include <openssl/obj_mac.h>
 #include <openssl/param_build.h>
 #include <openssl/rand.h>
+#include <pthread.h>
 #include <string.h>
 
 #include "token/crypto.h"
@@ -233,6 +234,59 @@ static biscuit_status p256_sign(const btk_privkey *k, const uint8_t *msg,
   return BISCUIT_OK;
 }
 
+/*
+** Imported public keys, process-wide. Importing a point (decompressing
+** it, checking it is on the curve) costs over half a verify
+** (perf-and-threats.md A2), and a service sees the same few keys again
+** and again, its root key first of all. A few entries, replaced in turn;
+** an EVP_PKEY is reference counted and only read while verifying, so
+** threads share them. Two threads missing on one key both import it: the
+** duplicate entry is harmless. Entries live until the process ends.
+*/
+#define P256_KEY_CACHE 16
+
+static struct {
+  uint8_t pub[P256_PUB_LEN];
+  EVP_PKEY *pkey;
+} key_cache[P256_KEY_CACHE];
+static unsigned key_next;
+static pthread_mutex_t key_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static EVP_PKEY *key_cache_find(const uint8_t *pub) {
+  EVP_PKEY *pkey = NULL;
+  pthread_mutex_lock(&key_lock);
+  for (unsigned i = 0; i < P256_KEY_CACHE && !pkey; i++)
+    if (key_cache[i].pkey && !memcmp(key_cache[i].pub, pub, P256_PUB_LEN) &&
+        EVP_PKEY_up_ref(key_cache[i].pkey))
+      pkey = key_cache[i].pkey;
+  pthread_mutex_unlock(&key_lock);
+  return pkey;
+}
+
+static void key_cache_put(const uint8_t *pub, EVP_PKEY *pkey) {
+  EVP_PKEY *old = NULL;
+  if (!EVP_PKEY_up_ref(pkey))
+    return;
+  pthread_mutex_lock(&key_lock);
+  unsigned i = key_next++ % P256_KEY_CACHE;
+  old = key_cache[i].pkey;
+  memcpy(key_cache[i].pub, pub, P256_PUB_LEN);
+  key_cache[i].pkey = pkey;
+  pthread_mutex_unlock(&key_lock);
+  EVP_PKEY_free(old);
+}
+
+/* A public key to verify with (the caller frees it), or NULL. */
+static EVP_PKEY *p256_public(const uint8_t *pub) {
+  EVP_PKEY *pkey = key_cache_find(pub);
+  if (pkey)
+    return pkey;
+  pkey = p256_load(pub, P256_PUB_LEN, NULL);
+  if (pkey)
+    key_cache_put(pub, pkey);
+  return pkey;
+}
+
 static biscuit_status p256_verify(const btk_pubkey *k, const uint8_t *msg,
                                   size_t len, const uint8_t *sig,
                                   size_t sig_len, bx_diag *d) {
@@ -248,7 +302,7 @@ static biscuit_status p256_verify(const btk_pubkey *k, const uint8_t *msg,
   ECDSA_SIG_free(s);
   if (p256_check_pub(k->bytes, k->len, d) != BISCUIT_OK)
     return BISCUIT_E_FORMAT;
-  pkey = p256_load(k->bytes, k->len, NULL);
+  pkey = p256_public(k->bytes);
   if (!pkey)
     return ossl_fail(d, BISCUIT_E_FORMAT, "Format/InvalidKey",
                      "invalid key: not a point on the P-256 curve");

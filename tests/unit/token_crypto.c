@@ -62,6 +62,32 @@ static void test_sample_root(void) {
 }
 
 /* Generic sign/verify behaviour shared by both algorithms. */
+/*
+** P-256 public keys are imported once and kept (crypto_p256.c): with more
+** keys than the cache holds, verified in turns, each signature still
+** verifies with its own key only, before and after its entry is replaced.
+*/
+static void test_p256_key_cache(void) {
+  enum { N = 20 };
+  btk_privkey k[N];
+  uint8_t sig[N][BTK_SIG_MAX];
+  size_t n[N];
+  bx_diag d;
+  for (int i = 0; i < N; i++) {
+    CHECK(btk_privkey_generate(BTK_ALG_P256, &k[i], &d) == BISCUIT_OK);
+    CHECK(btk_sign(&k[i], msg, sizeof msg, sig[i], &n[i], &d) == BISCUIT_OK);
+  }
+  for (int round = 0; round < 3; round++)
+    for (int i = 0; i < N; i++) {
+      CHECK(btk_verify(&k[i].pub, msg, sizeof msg, sig[i], n[i], &d) ==
+            BISCUIT_OK);
+      CHECK(btk_verify(&k[(i + 1) % N].pub, msg, sizeof msg, sig[i], n[i],
+                       &d) == BISCUIT_E_SIGNATURE);
+    }
+  for (int i = 0; i < N; i++)
+    btk_privkey_wipe(&k[i]);
+}
+
 static void sign_verify_roundtrip(btk_alg alg) {
   btk_privkey k, other;
   uint8_t sig[BTK_SIG_MAX];
@@ -488,6 +514,7 @@ int main(void) {
   test_sample_root();
   sign_verify_roundtrip(BTK_ALG_ED25519);
   sign_verify_roundtrip(BTK_ALG_P256);
+  test_p256_key_cache();
   test_ed25519_strict();
   test_p256_low_s();
   test_p256_vector();
