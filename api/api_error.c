@@ -30,7 +30,13 @@ const char *biscuit_status_str(biscuit_status st) {
   return "unknown status";
 }
 
+/*
+** Wiped first: what the library hands out may be secret (a private key's
+** text, an unsealed token's bytes, which hold the proof secret), and the
+** caller should not have to remember which.
+*/
 void biscuit_free(void *p) {
+  btk_wipe(p, bx_alloc_size(p));
   bx_free(p);
 }
 

@@ -70,6 +70,13 @@ void bx_free(void *p) {
   g_alloc(g_ud, base, old + HDR, 0);
 }
 
+size_t bx_alloc_size(const void *p) {
+  size_t n = 0;
+  if (p)
+    memcpy(&n, (const char *)p - HDR, sizeof n);
+  return n;
+}
+
 char *bx_strndup(const char *s, size_t n) {
   char *d = bx_malloc(n + 1);
   if (!d)

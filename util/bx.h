@@ -34,6 +34,8 @@ void *bx_calloc(size_t count, size_t size); /* overflow-checked, zeroed */
 void *bx_realloc(void *p, size_t n);
 void bx_free(void *p); /* NULL is a no-op */
 char *bx_strndup(const char *s, size_t n); /* NUL-terminated copy */
+/* The size asked for when p was (re)allocated; 0 for NULL. */
+size_t bx_alloc_size(const void *p);
 /*
 ** For tests: bytes allocated minus bytes freed through the wrappers by
 ** the calling thread. Exact for single-threaded code; a block freed on

@@ -76,7 +76,10 @@ typedef enum biscuit_status {
 /* Static text for a status ("ok", "denied", "parse error", ...). */
 BISCUIT_API const char *biscuit_status_str(biscuit_status st);
 
-/* Frees any char * or uint8_t * the library returned. NULL is a no-op. */
+/*
+** Frees any char * or uint8_t * the library returned, wiping it first
+** (private key text, unsealed token bytes). NULL is a no-op.
+*/
 BISCUIT_API void biscuit_free(void *p);
 
 /* ================================================================= errors */
@@ -164,7 +167,7 @@ BISCUIT_API void biscuit_keypair_free(biscuit_keypair *kp);
 /* Borrowed: the public half, valid while kp lives. */
 BISCUIT_API const biscuit_public_key *
 biscuit_keypair_public(const biscuit_keypair *kp);
-/* Caller frees with biscuit_free (and should wipe it). */
+/* Caller frees with biscuit_free, which wipes it. */
 BISCUIT_API char *biscuit_keypair_private_text(const biscuit_keypair *kp);
 BISCUIT_API biscuit_status biscuit_keypair_private_bytes(
     const biscuit_keypair *kp, uint8_t out[32]);
