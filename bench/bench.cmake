@@ -58,7 +58,7 @@ target_compile_options(bench_request PRIVATE ${BISCUIT_C_WARNINGS})
 add_custom_target(bench DEPENDS bench_request)
 
 # bench_soak: a million requests in one process and the RSS they leave
-# (scripts/test.sh runs it on Release builds; see bench/soak.c).
+# (scripts/soak.sh builds a Release tree and runs it; see bench/soak.c).
 add_executable(bench_soak ${PROJECT_SOURCE_DIR}/bench/soak.c)
 target_link_libraries(bench_soak PRIVATE biscuit)
 target_compile_options(bench_soak PRIVATE ${BISCUIT_C_WARNINGS})

@@ -281,8 +281,11 @@ static biscuit_status holder_serve(holder *h) {
     CHECK(hits == 1);
   if (st == BISCUIT_OK)
     st = biscuit_authorizer_new(NULL, &h->a, NULL);
-  if (st == BISCUIT_OK)
+  biscuit_limits l = {0, 0, 10000000, 0}; /* slow sanitizer and valgrind runs */
+  if (st == BISCUIT_OK) {
+    biscuit_authorizer_set_limits(h->a, &l);
     st = biscuit_authorizer_add_token(h->a, h->c2, NULL);
+  }
   if (st == BISCUIT_OK)
     st = biscuit_authorizer_add_time(h->a, 1700000000, NULL);
   if (st == BISCUIT_OK)
