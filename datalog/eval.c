@@ -89,13 +89,6 @@ static biscuit_status nomem(bx_diag *d) {
   return bx_fail(d, BISCUIT_E_NOMEM, "NoMemory", "out of memory");
 }
 
-static void *scratch(bdl_world *w, size_t n, size_t size) {
-  if (size && n > SIZE_MAX / size)
-    return NULL;
-  size_t bytes = n * size;
-  return bx_arena_zalloc(&w->scratch, bytes ? bytes : 1);
-}
-
 /* ------------------------------------------------------------ compile */
 
 /* Slot of variable `id` in an open-addressing map; new ones appended. */
@@ -126,12 +119,12 @@ static bool cq_vars(bdl_world *w, struct cq *q, size_t total) {
   size_t n_map = 8;
   while (n_map < total * 2)
     n_map *= 2;
-  uint32_t *map = scratch(w, n_map, sizeof *map);
-  q->var_ids = scratch(w, total, sizeof *q->var_ids);
-  q->vals = scratch(w, total, sizeof *q->vals);
-  q->slots = scratch(w, total, sizeof *q->slots);
-  q->head = scratch(w, r->head.n_terms, sizeof *q->head);
-  q->head_buf = scratch(w, r->head.n_terms, sizeof *q->head_buf);
+  uint32_t *map = bdl_scratch(w, n_map, sizeof *map);
+  q->var_ids = bdl_scratch(w, total, sizeof *q->var_ids);
+  q->vals = bdl_scratch(w, total, sizeof *q->vals);
+  q->slots = bdl_scratch(w, total, sizeof *q->slots);
+  q->head = bdl_scratch(w, r->head.n_terms, sizeof *q->head);
+  q->head_buf = bdl_scratch(w, r->head.n_terms, sizeof *q->head_buf);
   if (!map || !q->var_ids || !q->vals || !q->slots || !q->head || !q->head_buf)
     return false;
   for (uint32_t p = 0; p < r->n_body; p++)
@@ -162,8 +155,8 @@ static biscuit_status cq_compile(bdl_world *w, struct bdl_budget *b,
     return bdl_fail_body(b, d);
   memset(q, 0, sizeof *q);
   q->rule = r;
-  q->rel = scratch(w, r->n_body, sizeof *q->rel);
-  q->off = scratch(w, r->n_body, sizeof *q->off);
+  q->rel = bdl_scratch(w, r->n_body, sizeof *q->rel);
+  q->off = bdl_scratch(w, r->n_body, sizeof *q->off);
   if (!q->rel || !q->off)
     return nomem(d);
   size_t total = 0;
@@ -247,8 +240,8 @@ static uint32_t pick(const struct cq *q, const uint32_t *rng,
 static bool step_ops(bdl_world *w, struct cq *q, struct step *s, uint32_t p,
                      uint32_t k, uint32_t *st, uint64_t *mask) {
   const bdl_pred *bp = &q->rule->body[p];
-  s->ops = scratch(w, bp->n_terms, sizeof *s->ops);
-  s->key = scratch(w, bp->n_terms, sizeof *s->key);
+  s->ops = bdl_scratch(w, bp->n_terms, sizeof *s->ops);
+  s->key = bdl_scratch(w, bp->n_terms, sizeof *s->key);
   if (!s->ops || !s->key)
     return false;
   *mask = 0;
@@ -291,8 +284,8 @@ static biscuit_status step_index(struct jctx *j, struct step *s,
     return BISCUIT_OK;
   if (s->n_key == r->arity && !r->terms_only && !r->many_orgs) {
     /* every column bound: the dedup table answers, once per origin */
-    s->found = scratch(j->w, BDL_REL_ORGS, sizeof *s->found);
-    s->buf = scratch(j->w, r->arity, sizeof *s->buf);
+    s->found = bdl_scratch(j->w, BDL_REL_ORGS, sizeof *s->found);
+    s->buf = bdl_scratch(j->w, r->arity, sizeof *s->buf);
     if (!s->found || !s->buf)
       return nomem(j->d);
     s->probe = true;
@@ -319,10 +312,10 @@ static biscuit_status step_index(struct jctx *j, struct step *s,
 static biscuit_status plan(struct jctx *j, const uint32_t *rng, int first) {
   struct cq *q = j->q;
   uint32_t n = q->rule->n_body;
-  uint32_t *st = scratch(j->w, q->n_vars, sizeof *st);
-  bool *used = scratch(j->w, n, sizeof *used);
-  j->steps = scratch(j->w, n, sizeof *j->steps);
-  j->org = scratch(j->w, (size_t)n + 1, sizeof *j->org);
+  uint32_t *st = bdl_scratch(j->w, q->n_vars, sizeof *st);
+  bool *used = bdl_scratch(j->w, n, sizeof *used);
+  j->steps = bdl_scratch(j->w, n, sizeof *j->steps);
+  j->org = bdl_scratch(j->w, (size_t)n + 1, sizeof *j->org);
   if (!st || !used || !j->steps || !j->org)
     return nomem(j->d);
   /* ordering reads every body term once per step: pay for it */
@@ -607,7 +600,7 @@ biscuit_status bdl_eval_query(bdl_world *w, struct bdl_budget *b,
   uint32_t *rng = NULL;
   bool empty = false;
   if (st == BISCUIT_OK && q->n_body) {
-    rng = scratch(w, 2 * (size_t)q->n_body, sizeof *rng);
+    rng = bdl_scratch(w, 2 * (size_t)q->n_body, sizeof *rng);
     if (!rng)
       st = nomem(d);
     for (uint32_t p = 0; rng && p < q->n_body; p++) {
@@ -640,7 +633,7 @@ static biscuit_status compile_rules(bdl_world *w, struct bdl_budget *b,
   for (id = bdl_next_block(w, 0); id != BDL_NO_BLOCK;
        id = bdl_next_block(w, id + 1))
     n += w->blocks[id]->n_rules;
-  rs->rules = scratch(w, n, sizeof *rs->rules);
+  rs->rules = bdl_scratch(w, n, sizeof *rs->rules);
   rs->n = 0;
   if (!rs->rules)
     return nomem(d);
@@ -668,16 +661,16 @@ static biscuit_status apply_rule(struct jctx *j, bool full) {
   uint32_t n = q->rule->n_body;
   size_t arity = q->rule->head.n_terms;
   j->n_pend = 0;
-  j->pend_terms = scratch(j->w, BATCH * arity, sizeof *j->pend_terms);
-  j->pend_o = scratch(j->w, BATCH, sizeof *j->pend_o);
-  j->pend_h = scratch(j->w, BATCH, sizeof *j->pend_h);
+  j->pend_terms = bdl_scratch(j->w, BATCH * arity, sizeof *j->pend_terms);
+  j->pend_o = bdl_scratch(j->w, BATCH, sizeof *j->pend_o);
+  j->pend_h = bdl_scratch(j->w, BATCH, sizeof *j->pend_h);
   if (!j->pend_terms || !j->pend_o || !j->pend_h)
     return nomem(j->d);
   if (n == 0) {
     biscuit_status st = full ? run_empty_body(j) : BISCUIT_OK;
     return st == BISCUIT_OK ? flush(j) : st;
   }
-  uint32_t *rng = scratch(j->w, 2 * (size_t)n, sizeof *rng);
+  uint32_t *rng = bdl_scratch(j->w, 2 * (size_t)n, sizeof *rng);
   if (!rng)
     return nomem(j->d);
   for (uint32_t i = 0; i < (full ? 1u : n); i++) {

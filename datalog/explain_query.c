@@ -16,14 +16,6 @@ static biscuit_status nomem(bx_diag *d) {
   return bx_fail(d, BISCUIT_E_NOMEM, "NoMemory", "out of memory");
 }
 
-/* Zeroed scratch for n items (the caller rolls the arena back). */
-static void *scratch(bdl_world *w, size_t n, size_t size) {
-  if (size && n > SIZE_MAX / size)
-    return NULL;
-  size_t bytes = n * size;
-  return bx_arena_zalloc(&w->scratch, bytes ? bytes : 1);
-}
-
 /* ------------------------------------------------------------ compile */
 
 /* Slot of a variable in an open-addressing map (slot + 1; 0 empty). */
@@ -50,9 +42,9 @@ static bool compile_terms(struct bdl_xq *x, size_t total) {
   size_t n_map = 8;
   while (n_map < total * 2)
     n_map *= 2;
-  uint32_t *map = scratch(x->w, n_map, sizeof *map);
-  uint32_t *stamp = scratch(x->w, total, sizeof *stamp);
-  uint32_t *first = scratch(x->w, total, sizeof *first);
+  uint32_t *map = bdl_scratch(x->w, n_map, sizeof *map);
+  uint32_t *stamp = bdl_scratch(x->w, total, sizeof *stamp);
+  uint32_t *first = bdl_scratch(x->w, total, sizeof *first);
   if (!map || !stamp || !first)
     return false;
   for (uint32_t p = 0; p < x->n_preds; p++) {
@@ -79,24 +71,24 @@ static bool compile_terms(struct bdl_xq *x, size_t total) {
 static bool alloc_arrays(struct bdl_xq *x, size_t total) {
   bdl_world *w = x->w;
   size_t n = x->n_preds;
-  x->slot = scratch(w, total, sizeof *x->slot);
-  x->same = scratch(w, total, sizeof *x->same);
-  x->var_ids = scratch(w, total, sizeof *x->var_ids);
-  x->vals = scratch(w, total, sizeof *x->vals);
-  x->level = scratch(w, total, sizeof *x->level);
-  x->tmp = scratch(w, total, sizeof *x->tmp);
-  x->flag = scratch(w, total, sizeof *x->flag);
-  x->best.vals = scratch(w, total, sizeof *x->best.vals);
-  x->hit.vals = scratch(w, total, sizeof *x->hit.vals);
-  x->rel = scratch(w, n, sizeof *x->rel);
-  x->count = scratch(w, n, sizeof *x->count);
-  x->given = scratch(w, n, sizeof *x->given);
-  x->order = scratch(w, n, sizeof *x->order);
-  x->cur = scratch(w, n, sizeof *x->cur);
-  x->seen = scratch(w, n, sizeof *x->seen);
-  x->row = scratch(w, n, sizeof *x->row);
-  x->best.row = scratch(w, n, sizeof *x->best.row);
-  x->hit.row = scratch(w, n, sizeof *x->hit.row);
+  x->slot = bdl_scratch(w, total, sizeof *x->slot);
+  x->same = bdl_scratch(w, total, sizeof *x->same);
+  x->var_ids = bdl_scratch(w, total, sizeof *x->var_ids);
+  x->vals = bdl_scratch(w, total, sizeof *x->vals);
+  x->level = bdl_scratch(w, total, sizeof *x->level);
+  x->tmp = bdl_scratch(w, total, sizeof *x->tmp);
+  x->flag = bdl_scratch(w, total, sizeof *x->flag);
+  x->best.vals = bdl_scratch(w, total, sizeof *x->best.vals);
+  x->hit.vals = bdl_scratch(w, total, sizeof *x->hit.vals);
+  x->rel = bdl_scratch(w, n, sizeof *x->rel);
+  x->count = bdl_scratch(w, n, sizeof *x->count);
+  x->given = bdl_scratch(w, n, sizeof *x->given);
+  x->order = bdl_scratch(w, n, sizeof *x->order);
+  x->cur = bdl_scratch(w, n, sizeof *x->cur);
+  x->seen = bdl_scratch(w, n, sizeof *x->seen);
+  x->row = bdl_scratch(w, n, sizeof *x->row);
+  x->best.row = bdl_scratch(w, n, sizeof *x->best.row);
+  x->hit.row = bdl_scratch(w, n, sizeof *x->hit.row);
   return x->slot && x->same && x->var_ids && x->vals && x->level && x->tmp &&
          x->flag && x->best.vals && x->hit.vals && x->rel && x->count && x->given &&
          x->order && x->cur && x->seen && x->row && x->best.row && x->hit.row;
@@ -128,7 +120,7 @@ biscuit_status bdl_xq_init(struct bdl_xq *x, bdl_world *w, const bdl_rule *q,
   x->trusted = trusted;
   x->what = "check";
   x->n_preds = q->n_body;
-  x->off = scratch(w, x->n_preds, sizeof *x->off);
+  x->off = bdl_scratch(w, x->n_preds, sizeof *x->off);
   if (!x->off)
     return nomem(d);
   size_t total = 0;

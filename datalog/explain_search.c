@@ -29,14 +29,6 @@ static biscuit_status nomem(bx_diag *d) {
   return bx_fail(d, BISCUIT_E_NOMEM, "NoMemory", "out of memory");
 }
 
-/* Zeroed scratch for n items (the caller rolls the arena back). */
-static void *scratch(bdl_world *w, size_t n, size_t size) {
-  if (size && n > SIZE_MAX / size)
-    return NULL;
-  size_t bytes = n * size;
-  return bx_arena_zalloc(&w->scratch, bytes ? bytes : 1);
-}
-
 /* ------------------------------------------------------------ the plan */
 
 struct rank {
@@ -60,7 +52,7 @@ static int cmp_rank(const void *a, const void *b) {
 ** level is below k.
 */
 static bool plan(struct bdl_xq *x) {
-  struct rank *r = scratch(x->w, x->n_preds, sizeof *r);
+  struct rank *r = bdl_scratch(x->w, x->n_preds, sizeof *r);
   if (!r)
     return false;
   for (uint32_t p = 0; p < x->n_preds; p++) {

@@ -108,6 +108,18 @@ static inline uint32_t bdl_next_block(const bdl_world *w, uint32_t from) {
   return m ? 64u + (uint32_t)__builtin_ctzll(m) : BDL_NO_BLOCK;
 }
 
+/*
+** Zeroed room for n items of `size` bytes in the world's scratch arena
+** (compiled rules, join plans, explanations), which the caller rolls
+** back; NULL on overflow or when out of memory.
+*/
+static inline void *bdl_scratch(bdl_world *w, size_t n, size_t size) {
+  if (size && n > SIZE_MAX / size)
+    return NULL;
+  size_t bytes = n * size;
+  return bx_arena_zalloc(&w->scratch, bytes ? bytes : 1);
+}
+
 /* ------------------------------------------------------------ budget */
 
 /*

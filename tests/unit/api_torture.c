@@ -16,21 +16,9 @@
 #include <string.h>
 
 #include "test.h"
+#include "test_alloc.h"
 #include "util/bx.h"
 
-static long fail_at, n_allocs;
-
-static void *failing_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
-  (void)ud;
-  (void)osize;
-  if (nsize == 0) {
-    free(ptr);
-    return NULL;
-  }
-  if (++n_allocs == fail_at)
-    return NULL;
-  return realloc(ptr, nsize);
-}
 
 static int twice(void *ud, const char *name, const char *recv, const char *arg,
                  char **result) {

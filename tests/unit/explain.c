@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "test.h"
+#include "test_alloc.h"
 #include "util/bx.h"
 
 static biscuit_keypair *root;
@@ -736,19 +737,6 @@ static void test_world_unchanged(void) {
   biscuit_authorizer_free(a);
 }
 
-static long fail_at, n_allocs;
-
-static void *failing_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
-  (void)ud;
-  (void)osize;
-  if (nsize == 0) {
-    free(ptr);
-    return NULL;
-  }
-  if (++n_allocs == fail_at)
-    return NULL;
-  return realloc(ptr, nsize);
-}
 
 /*
 ** Fail the explanation's allocations one by one: each run returns

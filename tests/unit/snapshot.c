@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "test_util.h"
+#include "test_alloc.h"
 #include "util/bx.h"
 
 #define MAX_SNAPS 512
@@ -1041,19 +1042,6 @@ static void test_random(void) {
 
 /* --------------------------------------------------- allocation failures */
 
-static long fail_at, n_allocs;
-
-static void *failing_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
-  (void)ud;
-  (void)osize;
-  if (nsize == 0) {
-    free(ptr);
-    return NULL;
-  }
-  if (++n_allocs == fail_at)
-    return NULL;
-  return realloc(ptr, nsize);
-}
 
 /*
 ** Snapshot and restore under the N-th allocation failing, for every N:

@@ -9,23 +9,11 @@
 #include <string.h>
 
 #include "test.h"
+#include "test_alloc.h"
 #include "test_util.h"
 #include "token/codec.h"
 #include "token/crypto.h"
 
-static long fail_at, n_allocs;
-
-static void *failing_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
-  (void)ud;
-  (void)osize;
-  if (nsize == 0) {
-    free(ptr);
-    return NULL;
-  }
-  if (++n_allocs == fail_at)
-    return NULL;
-  return realloc(ptr, nsize);
-}
 
 static uint8_t *sample;
 static size_t sample_len;
