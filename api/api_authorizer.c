@@ -15,7 +15,7 @@ biscuit_limits biscuit_limits_default(void) {
   bdl_limits l;
   bdl_limits_default(&l);
   biscuit_limits out = {l.max_facts, l.max_iterations, l.max_time_ns / 1000,
-                        l.max_work};
+                        l.max_work, l.max_memory};
   return out;
 }
 
@@ -193,8 +193,10 @@ void biscuit_authorizer_set_limits(biscuit_authorizer *a,
     return;
   bdl_limits *w = &a->a->limits;
   bdl_limits_default(w);
-  if (!l)
+  if (!l) {
+    bdl_env_set_cap(a->a->env, w->max_memory);
     return;
+  }
   if (l->max_facts)
     w->max_facts = l->max_facts;
   if (l->max_iterations)
@@ -204,6 +206,10 @@ void biscuit_authorizer_set_limits(biscuit_authorizer *a,
         l->max_time_us > UINT64_MAX / 1000 ? UINT64_MAX : l->max_time_us * 1000;
   if (l->max_work)
     w->max_work = l->max_work;
+  if (l->max_memory)
+    w->max_memory =
+        l->max_memory > SIZE_MAX ? SIZE_MAX : (size_t)l->max_memory;
+  bdl_env_set_cap(a->a->env, w->max_memory);
 }
 
 void biscuit_authorizer_set_extern(biscuit_authorizer *a, biscuit_extern_fn fn,

@@ -93,7 +93,10 @@ struct cli_args {
   {"max-time", CLI_VALUE, "DURATION", "stop after e.g. 100ms (default 1ms)"}, \
   {"max-work", CLI_VALUE, "N",                                              \
    "stop after N work units: candidate bindings and expression steps, "     \
-   "the same on every machine (default 1000000)"}
+   "the same on every machine (default 1000000)"},                         \
+  {"max-memory", CLI_VALUE, "BYTES",                                        \
+   "stop when the terms (or, apart, the strings) held reach BYTES "         \
+   "(default 33554432, 32 MiB)"}
 #define CLI_OPTS_END {NULL, CLI_FLAG, NULL, NULL}
 // clang-format on
 

@@ -1,6 +1,7 @@
 /*
 ** Run limits from the command line (--max-facts N, --max-iterations N,
-** --max-time DURATION, --max-work N), over the library's defaults. Zero is refused:
+** --max-time DURATION, --max-work N, --max-memory BYTES), over the
+** library's defaults. Zero is refused:
 ** the library reads a zero field as "keep the default", which would
 ** silently ignore what was asked.
 */
@@ -31,6 +32,8 @@ int cli_limits(const cli_args *a, biscuit_limits *l) {
     st = count_flag(a, "max-iterations", &l->max_iterations);
   if (st == CLI_EXIT_OK)
     st = count_flag(a, "max-work", &l->max_work);
+  if (st == CLI_EXIT_OK)
+    st = count_flag(a, "max-memory", &l->max_memory);
   const char *t = cli_args_get(a, "max-time");
   if (st == CLI_EXIT_OK && t &&
       (cli_parse_duration(t, &l->max_time_us) != 0 || !l->max_time_us))

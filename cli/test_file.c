@@ -237,20 +237,22 @@ static int limit_value(reader *r, const char *kv, const char *v, size_t n,
 /* One `key=value` word of %%limits (n bytes at kv). */
 static int set_limit(reader *r, const char *kv, size_t n) {
   static const char *const keys[] = {"max_facts", "max_iterations", "max_work",
-                                     "max_time_ms"};
+                                     "max_time_ms", "max_memory"};
+  enum { N_KEYS = sizeof keys / sizeof keys[0] };
   char word[128];
   snprintf(word, sizeof word, "%.*s", (int)n, kv);
   const char *eq = strchr(word, '=');
   if (!eq)
     return fail(r, "expected key=value in %%limits: ", word);
   size_t k = (size_t)(eq - word), i = 0;
-  while (i < 4 && (strlen(keys[i]) != k || strncmp(word, keys[i], k) != 0))
+  while (i < N_KEYS &&
+         (strlen(keys[i]) != k || strncmp(word, keys[i], k) != 0))
     i++;
-  if (i == 4)
+  if (i == N_KEYS)
     return fail(r, "unknown limit: ", word);
   biscuit_limits *l = &r->c->limits;
   uint64_t *dst[] = {&l->max_facts, &l->max_iterations, &l->max_work,
-                     &l->max_time_us};
+                     &l->max_time_us, &l->max_memory};
   return limit_value(r, word, eq + 1, strlen(eq + 1), i == 3 ? 1000 : 1,
                      dst[i]);
 }

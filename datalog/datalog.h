@@ -43,8 +43,12 @@ extern const char *const bdl_default_symbols[BDL_N_DEFAULT_SYMBOLS];
 
 bdl_symtab *bdl_symtab_new(const bdl_symtab *base, bool with_defaults);
 void bdl_symtab_free(bdl_symtab *t);
-/* Intern; returns the id, or BDL_NOSYM on allocation failure. */
+/* Intern; returns the id, or BDL_NOSYM on allocation failure (or when
+   the table's byte cap is reached: bdl_symtab_over_cap). */
 uint32_t bdl_symtab_intern(bdl_symtab *t, const char *s, size_t len);
+/* Cap the bytes of the table's own strings (0 = none). */
+void bdl_symtab_set_cap(bdl_symtab *t, size_t bytes);
+bool bdl_symtab_over_cap(const bdl_symtab *t);
 /* Look up without interning; BDL_NOSYM when absent. */
 uint32_t bdl_symtab_find(const bdl_symtab *t, const char *s, size_t len);
 /* The string of an id (NUL-terminated; *len may be NULL); NULL if unknown. */
@@ -148,6 +152,13 @@ typedef struct bdl_env {
 /* New env; base may be NULL (fresh defaults) or a frozen env to layer on. */
 bdl_env *bdl_env_new(const bdl_env *base);
 void bdl_env_free(bdl_env *e);
+/*
+** Cap this env's own memory (0 = none): its arena and its strings each
+** hold at most `bytes`; past it, making a term fails with
+** BISCUIT_E_LIMIT rather than BISCUIT_E_NOMEM. Layered bases are not
+** counted.
+*/
+void bdl_env_set_cap(bdl_env *e, size_t bytes);
 
 /*
 ** Object constructors. Items are copied. Sets are sorted and deduplicated

@@ -18,6 +18,11 @@ bdl_env *bdl_env_new(const bdl_env *base) {
   return e;
 }
 
+void bdl_env_set_cap(bdl_env *e, size_t bytes) {
+  e->arena.cap = bytes;
+  bdl_symtab_set_cap(e->syms, bytes);
+}
+
 void bdl_env_free(bdl_env *e) {
   if (!e)
     return;

@@ -45,7 +45,8 @@ biscuit_status bdl_vm_type_error(bdl_vm *vm, const char *op, const bdl_term *a,
 
 biscuit_status bdl_vm_alloc_error(bdl_vm *vm, biscuit_status st) {
   if (st == BISCUIT_E_LIMIT)
-    return bdl_vm_fail(vm, st, "TooLarge", "memory cap reached");
+    return bdl_vm_fail(vm, st, "TooLarge", "memory cap reached (limit %zu bytes)",
+                       vm->c->env->arena.cap);
   return bdl_vm_fail(vm, BISCUIT_E_NOMEM, "InternalError", "out of memory");
 }
 

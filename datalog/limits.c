@@ -16,6 +16,7 @@ void bdl_limits_default(bdl_limits *l) {
   l->max_time_ns = 1000000;
   l->max_work = 1000000;
   l->max_body_preds = 32;
+  l->max_memory = (size_t)32 << 20;
 }
 
 static void next_check(struct bdl_budget *b) {

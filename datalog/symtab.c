@@ -52,6 +52,10 @@ static uint32_t find_own(const bdl_symtab *t, const char *s, size_t len,
   }
 }
 
+void bdl_symtab_set_cap(bdl_symtab *t, size_t bytes) { t->strings.cap = bytes; }
+
+bool bdl_symtab_over_cap(const bdl_symtab *t) { return t->strings.over_cap; }
+
 uint32_t bdl_symtab_find(const bdl_symtab *t, const char *s, size_t len) {
   uint32_t h = hash_str(s, len);
   for (; t; t = t->base) {

@@ -219,7 +219,7 @@ biscuit_status bdl_make_str(bdl_env *e, const char *s, size_t n,
                             bdl_term *out) {
   uint32_t id = bdl_symtab_intern(e->syms, s, n);
   if (id == BDL_NOSYM)
-    return BISCUIT_E_NOMEM;
+    return bdl_symtab_over_cap(e->syms) ? BISCUIT_E_LIMIT : BISCUIT_E_NOMEM;
   *out = bdl_str(id);
   return BISCUIT_OK;
 }

@@ -16,6 +16,10 @@ typedef struct bdl_limits {
   uint64_t max_time_ns;    /* 1 ms */
   uint64_t max_work;       /* 1,000,000 units: bindings + expression ops */
   uint32_t max_body_preds; /* 32 predicates per rule body */
+  /* 32 MiB: the env the world evaluates in holds at most this many bytes
+     of terms and as many of strings (bdl_env_set_cap); the world's owner
+     applies it, since the env outlives runs */
+  size_t max_memory;
 } bdl_limits;
 
 void bdl_limits_default(bdl_limits *l);

@@ -41,6 +41,7 @@ btk_authorizer *btk_authorizer_new(const btk_policy *policy) {
   }
   bdl_world_set_extern(a->world, btk_extern_call, &a->ext);
   bdl_limits_default(&a->limits);
+  bdl_env_set_cap(a->env, a->limits.max_memory);
   bdl_block_init(&a->added);
   bdl_block_init(&a->combined);
   return a;

@@ -413,6 +413,10 @@ typedef struct biscuit_limits {
   uint64_t max_iterations; /* 100 */
   uint64_t max_time_us;    /* 1000 (1 ms) */
   uint64_t max_work;       /* 1,000,000 deterministic work units */
+  /* 32 MiB: bytes of terms the authorizer holds (the token's blocks and
+     request code as loaded, every set, array and map its expressions
+     make) and, apart, bytes of strings; past it: RunLimit/TooLarge */
+  uint64_t max_memory;
 } biscuit_limits;
 
 BISCUIT_API biscuit_limits biscuit_limits_default(void);

@@ -27,7 +27,7 @@ static biscuit_status new_authorizer(const biscuit_policy *p,
                                      biscuit_authorizer **a,
                                      biscuit_error **e) {
   biscuit_status st = biscuit_authorizer_new(p, a, e);
-  biscuit_limits l = {0, 0, 1000000, 0};
+  biscuit_limits l = {0, 0, 1000000, 0, 0};
   if (st == BISCUIT_OK)
     biscuit_authorizer_set_limits(*a, &l);
   return st;
@@ -441,7 +441,7 @@ static void test_limits(void) {
   const char *explode = "n(0); n(1); n(2); n(3); n(4); n(5); n(6); n(7); "
                         "n(8); n(9); p($a, $b, $c) <- n($a), n($b), n($c); "
                         "allow if true;";
-  biscuit_limits l = {0, 0, 1000000, 0};
+  biscuit_limits l = {0, 0, 1000000, 0, 0};
   biscuit_error *e = NULL;
   CHECK(limited(explode, l, &e) == BISCUIT_E_LIMIT);
   CHECK_STR(biscuit_error_kind(e), "RunLimit/TooManyFacts");
@@ -455,7 +455,7 @@ static void test_limits(void) {
   biscuit_error_free(e);
   const char *chain = "e(1, 2); e(2, 3); e(3, 4); e(4, 5); e(5, 6); r(1); "
                       "r($y) <- r($x), e($x, $y); allow if true;";
-  biscuit_limits it = {0, 3, 1000000, 0};
+  biscuit_limits it = {0, 3, 1000000, 0, 0};
   CHECK(limited(chain, it, &e) == BISCUIT_E_LIMIT);
   check_json(e, "{\"RunLimit\":\"TooManyIterations\"}");
   biscuit_error_free(e);

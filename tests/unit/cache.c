@@ -105,7 +105,7 @@ static size_t cache_entries(const biscuit_cache *c) {
 /* The full request for token i: allowed for file<i>, read. */
 static biscuit_status authorize(const biscuit_token *t, int i) {
   biscuit_authorizer *a = NULL;
-  biscuit_limits l = {0, 0, 5000000, 0};
+  biscuit_limits l = {0, 0, 5000000, 0, 0};
   char code[160];
   size_t index = 9;
   snprintf(code, sizeof code,
