@@ -14,8 +14,11 @@
 biscuit_limits biscuit_limits_default(void) {
   bdl_limits l;
   bdl_limits_default(&l);
-  biscuit_limits out = {l.max_facts, l.max_iterations, l.max_time_ns / 1000,
-                        l.max_work, l.max_memory};
+  biscuit_limits out = {l.max_facts,          l.max_iterations,
+                        l.max_time_ns / 1000, l.max_work,
+                        l.max_memory,         l.max_body_preds,
+                        BDL_VM_DEFAULT_STACK, BDL_VM_DEFAULT_DEPTH,
+                        BDL_VM_DEFAULT_COLL,  BDL_VM_DEFAULT_STR};
   return out;
 }
 
@@ -209,6 +212,12 @@ void biscuit_authorizer_set_limits(biscuit_authorizer *a,
   if (l->max_memory)
     w->max_memory =
         l->max_memory > SIZE_MAX ? SIZE_MAX : (size_t)l->max_memory;
+  if (l->max_body_predicates)
+    w->max_body_preds = l->max_body_predicates;
+  w->max_stack = l->max_stack;
+  w->max_closure_depth = l->max_closure_depth;
+  w->max_coll_len = l->max_elements;
+  w->max_str_len = l->max_string > SIZE_MAX ? SIZE_MAX : (size_t)l->max_string;
   bdl_env_set_cap(a->a->env, w->max_memory);
 }
 

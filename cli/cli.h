@@ -96,7 +96,23 @@ struct cli_args {
    "the same on every machine (default 1000000)"},                         \
   {"max-memory", CLI_VALUE, "BYTES",                                        \
    "stop when the terms (or, apart, the strings) held reach BYTES "         \
-   "(default 33554432, 32 MiB)"}
+   "(default 33554432, 32 MiB)"},                                           \
+  {"max-body-predicates", CLI_VALUE, "N",                                   \
+   "refuse rules with more body predicates (default 32)"},                  \
+  {"max-stack", CLI_VALUE, "N",                                             \
+   "deepest expression evaluation stack (default 256)"},                    \
+  {"max-closure-depth", CLI_VALUE, "N",                                     \
+   "most closures nested in an evaluation (default 16, at most 64)"},       \
+  {"max-elements", CLI_VALUE, "N",                                          \
+   "largest set, array or map an expression makes (default 1024)"},         \
+  {"max-string", CLI_VALUE, "BYTES",                                        \
+   "longest string an expression makes (default 65536)"}
+#define CLI_OPTS_DECODE                                                      \
+  {"max-token-size", CLI_VALUE, "BYTES",                                    \
+   "refuse larger tokens (default 65536)"},                                 \
+  {"max-blocks", CLI_VALUE, "N", "refuse tokens of more blocks (default 64)"}, \
+  {"max-nesting", CLI_VALUE, "N",                                           \
+   "refuse protobuf messages nested deeper (default 64, at most 256)"}
 #define CLI_OPTS_END {NULL, CLI_FLAG, NULL, NULL}
 // clang-format on
 
@@ -229,8 +245,10 @@ int cli_block_error(const char *what, const cli_block *b,
 int cli_edit_text(const char *what, char **out);
 
 /* CLI_OPTS_LIMITS (--max-facts, --max-iterations, --max-time,
-   --max-work) over the defaults. */
+   --max-work, --max-memory and the evaluation guards) over the defaults. */
 int cli_limits(const cli_args *a, biscuit_limits *l);
+/* CLI_OPTS_DECODE (--max-token-size, --max-blocks, --max-nesting). */
+int cli_decode_options(const cli_args *a, biscuit_decode_options *o);
 
 /* ------------------------------------------------------------ inspect */
 
@@ -293,7 +311,8 @@ typedef struct cli_auth_request {
 
 /* Parses the token (verifying it when `root` is given) into r. */
 void cli_inspect_decode(const uint8_t *bytes, size_t len,
-                        const biscuit_public_key *root, cli_inspection *r);
+                        const biscuit_public_key *root,
+                        const biscuit_decode_options *opt, cli_inspection *r);
 /* Authorizes and queries r->token; an invalid authorizer is an error
    (reported, its exit status returned), a refusal is a result in r. */
 int cli_inspect_authorize(const cli_auth_request *q, cli_inspection *r);

@@ -21,6 +21,7 @@ static const cli_opt OPTS[] = {
     {"public-key-algorithm", CLI_VALUE, "ALG",
      "algorithm of a bare hex or raw key: ed25519 (default), secp256r1"},
     CLI_OPTS_LIMITS,
+    CLI_OPTS_DECODE,
     {"authorize-with", CLI_VALUE, "S", "authorize with this Datalog"},
     {"authorize-with-file", CLI_VALUE, "F", "authorize with the Datalog in F"},
     {"authorize-interactive", CLI_FLAG, NULL,
@@ -243,6 +244,7 @@ typedef struct inspect_ctx {
   char *source;
   uint8_t *bytes;
   size_t len;
+  biscuit_decode_options decode;
 } inspect_ctx;
 
 static void ctx_free(inspect_ctx *x) {
@@ -263,6 +265,8 @@ static int gather(const cli_args *a, inspect_ctx *x, cli_auth_request *q) {
   int st = check_flags(a);
   if (st == CLI_EXIT_OK)
     st = cli_limits(a, &q->limits);
+  if (st == CLI_EXIT_OK)
+    st = cli_decode_options(a, &x->decode);
   if (st == CLI_EXIT_OK && (key || key_file))
     st = cli_public_key(key, key_file, cli_args_get(a, "public-key-format"),
                         cli_args_get(a, "public-key-algorithm"), &x->root);
@@ -310,7 +314,7 @@ static int run(const cli_args *a) {
     ctx_free(&x);
     return early_failure(json, st);
   }
-  cli_inspect_decode(x.bytes, x.len, x.root, &r);
+  cli_inspect_decode(x.bytes, x.len, x.root, &x.decode, &r);
   if (r.token && r.signatures > 0 && (q.code || q.snapshot || q.query))
     st = cli_inspect_authorize(&q, &r);
   if (st == CLI_EXIT_OK)

@@ -24,13 +24,14 @@ static char *message_of(const biscuit_error *e, const char *dflt) {
 ** verification, so the blocks can still be shown (signatures false).
 */
 void cli_inspect_decode(const uint8_t *bytes, size_t len,
-                        const biscuit_public_key *root, cli_inspection *r) {
+                        const biscuit_public_key *root,
+                        const biscuit_decode_options *opt, cli_inspection *r) {
   biscuit_error *e = NULL;
   memset(r, 0, sizeof *r);
   r->signatures = -1;
   if (root) {
     r->root_key = biscuit_public_key_text(root);
-    if (biscuit_token_from_bytes(bytes, len, root, NULL, &r->token, &e) ==
+    if (biscuit_token_from_bytes(bytes, len, root, opt, &r->token, &e) ==
         BISCUIT_OK) {
       r->signatures = 1;
       return;
@@ -40,7 +41,7 @@ void cli_inspect_decode(const uint8_t *bytes, size_t len,
     biscuit_error_free(e);
     e = NULL;
   }
-  if (biscuit_token_from_bytes_unverified(bytes, len, NULL, &r->token, &e) !=
+  if (biscuit_token_from_bytes_unverified(bytes, len, opt, &r->token, &e) !=
       BISCUIT_OK)
     r->parse_error = r->verify_error ? cli_strdup(r->verify_error)
                                      : message_of(e, "not a token");

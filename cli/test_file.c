@@ -234,27 +234,70 @@ static int limit_value(reader *r, const char *kv, const char *v, size_t n,
   return 1;
 }
 
+/* The %%limits keys, in biscuit_limits' order. */
+static const char *const limit_keys[] = {
+    "max_facts",    "max_iterations",      "max_work",  "max_time_ms",
+    "max_memory",   "max_body_predicates", "max_stack", "max_closure_depth",
+    "max_elements", "max_string"};
+enum { N_LIMIT_KEYS = sizeof limit_keys / sizeof limit_keys[0] };
+
+static uint32_t clamp32(uint64_t v) {
+  return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+}
+
+static void put_limit(biscuit_limits *l, size_t key, uint64_t v) {
+  switch (key) {
+  case 0:
+    l->max_facts = v;
+    break;
+  case 1:
+    l->max_iterations = v;
+    break;
+  case 2:
+    l->max_work = v;
+    break;
+  case 3:
+    l->max_time_us = v;
+    break;
+  case 4:
+    l->max_memory = v;
+    break;
+  case 5:
+    l->max_body_predicates = clamp32(v);
+    break;
+  case 6:
+    l->max_stack = clamp32(v);
+    break;
+  case 7:
+    l->max_closure_depth = clamp32(v);
+    break;
+  case 8:
+    l->max_elements = clamp32(v);
+    break;
+  default:
+    l->max_string = v;
+    break;
+  }
+}
+
 /* One `key=value` word of %%limits (n bytes at kv). */
 static int set_limit(reader *r, const char *kv, size_t n) {
-  static const char *const keys[] = {"max_facts", "max_iterations", "max_work",
-                                     "max_time_ms", "max_memory"};
-  enum { N_KEYS = sizeof keys / sizeof keys[0] };
   char word[128];
   snprintf(word, sizeof word, "%.*s", (int)n, kv);
   const char *eq = strchr(word, '=');
   if (!eq)
     return fail(r, "expected key=value in %%limits: ", word);
   size_t k = (size_t)(eq - word), i = 0;
-  while (i < N_KEYS &&
-         (strlen(keys[i]) != k || strncmp(word, keys[i], k) != 0))
+  while (i < N_LIMIT_KEYS &&
+         (strlen(limit_keys[i]) != k || strncmp(word, limit_keys[i], k) != 0))
     i++;
-  if (i == N_KEYS)
+  if (i == N_LIMIT_KEYS)
     return fail(r, "unknown limit: ", word);
-  biscuit_limits *l = &r->c->limits;
-  uint64_t *dst[] = {&l->max_facts, &l->max_iterations, &l->max_work,
-                     &l->max_time_us, &l->max_memory};
-  return limit_value(r, word, eq + 1, strlen(eq + 1), i == 3 ? 1000 : 1,
-                     dst[i]);
+  uint64_t v = 0;
+  if (!limit_value(r, word, eq + 1, strlen(eq + 1), i == 3 ? 1000 : 1, &v))
+    return 0;
+  put_limit(&r->c->limits, i, v);
+  return 1;
 }
 
 static int set_limits(reader *r, const char *arg) {

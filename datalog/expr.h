@@ -29,6 +29,12 @@ typedef biscuit_status (*bdl_extern_fn)(void *ud, const char *name,
 ** fails with BISCUIT_E_LIMIT tag "WorkBudget". `deadline_ns` (monotonic
 ** clock, 0 = none) is checked every 1024 units: BISCUIT_E_LIMIT "Timeout".
 */
+/* The defaults of the guards below (perf-and-threats.md B4). */
+#define BDL_VM_DEFAULT_STACK 256
+#define BDL_VM_DEFAULT_DEPTH 16
+#define BDL_VM_DEFAULT_STR ((size_t)64 * 1024)
+#define BDL_VM_DEFAULT_COLL ((size_t)1024)
+
 typedef struct bdl_eval_ctx {
   bdl_env *env;            /* new strings and collections go here */
   bdl_regex_cache *regex;  /* may be NULL: patterns compiled per call */

@@ -8,11 +8,7 @@
 
 #include "datalog/expr.h"
 
-#define BDL_VM_DEFAULT_STACK 256
-#define BDL_VM_DEFAULT_DEPTH 16
 #define BDL_VM_HARD_DEPTH 64 /* C recursion bound whatever the ctx says */
-#define BDL_VM_DEFAULT_STR ((size_t)64 * 1024)
-#define BDL_VM_DEFAULT_COLL ((size_t)1024)
 #define BDL_VM_LOCAL_SLOTS 32 /* value stack kept on the C stack */
 #define BDL_VM_CLOCK_EVERY 1024u
 

@@ -17,6 +17,10 @@ void bdl_limits_default(bdl_limits *l) {
   l->max_work = 1000000;
   l->max_body_preds = 32;
   l->max_memory = (size_t)32 << 20;
+  l->max_stack = 0; /* the expression machine's own defaults */
+  l->max_closure_depth = 0;
+  l->max_str_len = 0;
+  l->max_coll_len = 0;
 }
 
 static void next_check(struct bdl_budget *b) {
@@ -50,6 +54,10 @@ void bdl_budget_init(struct bdl_budget *b, bdl_world *w, const bdl_limits *l,
   b->start_ns = bdl_now_ns() - spent_ns;
   b->ctx.work = spent_work;
   b->ctx.max_work = l->max_work;
+  b->ctx.max_stack = l->max_stack;
+  b->ctx.max_closure_depth = l->max_closure_depth;
+  b->ctx.max_str_len = l->max_str_len;
+  b->ctx.max_coll_len = l->max_coll_len;
   b->ctx.deadline_ns = l->max_time_ns ? b->start_ns + l->max_time_ns : 0;
   next_check(b);
 }

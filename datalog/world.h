@@ -20,6 +20,9 @@ typedef struct bdl_limits {
      of terms and as many of strings (bdl_env_set_cap); the world's owner
      applies it, since the env outlives runs */
   size_t max_memory;
+  /* the expression machine's guards (bdl_eval_ctx; 0 = its defaults) */
+  uint32_t max_stack, max_closure_depth;
+  size_t max_str_len, max_coll_len;
 } bdl_limits;
 
 void bdl_limits_default(bdl_limits *l);

@@ -231,6 +231,7 @@ typedef struct biscuit_decode_options {
      can be replayed across tokens; this version always refuses them,
      whatever this field says. */
   int unsafe_legacy_third_party;
+  uint32_t max_depth; /* protobuf messages nested, default 64, at most 256 */
 } biscuit_decode_options;
 
 /*
@@ -417,6 +418,12 @@ typedef struct biscuit_limits {
      request code as loaded, every set, array and map its expressions
      make) and, apart, bytes of strings; past it: RunLimit/TooLarge */
   uint64_t max_memory;
+  /* Guards of the expression machine and the join (0: the default). */
+  uint32_t max_body_predicates; /* 32 predicates in one rule body */
+  uint32_t max_stack;           /* 256 values on the evaluation stack */
+  uint32_t max_closure_depth;   /* 16 closures nested (at most 64) */
+  uint32_t max_elements;        /* 1,024 in a set, array or map made */
+  uint64_t max_string;          /* 65,536 bytes in a string made */
 } biscuit_limits;
 
 BISCUIT_API biscuit_limits biscuit_limits_default(void);

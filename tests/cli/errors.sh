@@ -274,6 +274,40 @@ run inspect "$T001" --raw-input --public-key "$ROOT_PUB" \
 expect_rc "zero work" 2
 expect_contains "zero work: message" "$ERR" "--max-work: expected a positive integer"
 
+# The evaluation guards and the decoding limits, each a flag.
+run inspect "$T001" --raw-input --public-key "$ROOT_PUB" --json \
+  --authorize-with 'check if "ab" + "cd" == "abcd"; allow if true;' \
+  --max-string 3
+expect_rc "max-string" 1
+expect_eq "max-string: json" "$(json_get "$OUT" 'j["auth"]["result"]')" \
+  '{"error": {"RunLimit": "TooLarge"}}'
+run inspect "$T001" --raw-input --public-key "$ROOT_PUB" --json \
+  --authorize-with 'a(1); b(1); c(1); d($x) <- a($x), b($x), c($x); allow if true;' \
+  --max-body-predicates 2
+expect_eq "max-body-predicates: json" \
+  "$(json_get "$OUT" 'j["auth"]["result"]')" \
+  '{"error": {"RunLimit": "TooManyPredicates"}}'
+run inspect "$T001" --raw-input --public-key "$ROOT_PUB" \
+  --authorize-with 'allow if true;' --max-closure-depth 4294967296
+expect_rc "max-closure-depth: over 32 bits" 2
+expect_contains "max-closure-depth: message" "$ERR" \
+  "--max-closure-depth: expected a positive integer up to 4294967295"
+run inspect "$T001" --raw-input --public-key "$ROOT_PUB" --max-token-size 100
+expect_rc "max-token-size" 3
+expect_contains "max-token-size: the limit named" "$ERR" \
+  "not a valid token: input is 358 bytes, the limit is 100"
+run inspect "$T001" --raw-input --public-key "$ROOT_PUB" --max-nesting 2
+expect_rc "max-nesting" 3
+expect_contains "max-nesting: the limit named" "$ERR" \
+  "protobuf messages nested deeper than 2"
+run inspect "$T001" --raw-input --public-key "$ROOT_PUB" --max-blocks 1
+expect_rc "max-blocks" 3
+expect_contains "max-blocks: the limit named" "$ERR" \
+  "token has 2 blocks, the limit is 1"
+run inspect "$T001" --raw-input --public-key "$ROOT_PUB" --max-blocks 2 \
+  --max-nesting 64 --max-token-size 65536
+expect_rc "decoding limits that fit" 0
+
 # ------------------------------------------------------------ snapshots
 ALLOW='resource("file1"); operation("read"); allow if true;'
 run inspect "$T001" --raw-input --public-key "$ROOT_PUB" --max-time 10s \

@@ -27,7 +27,7 @@ static biscuit_status new_authorizer(const biscuit_policy *p,
                                      biscuit_authorizer **a,
                                      biscuit_error **e) {
   biscuit_status st = biscuit_authorizer_new(p, a, e);
-  biscuit_limits l = {0, 0, 1000000, 0, 0};
+  biscuit_limits l = {0, 0, 1000000, 0, 0, 0, 0, 0, 0, 0};
   if (st == BISCUIT_OK)
     biscuit_authorizer_set_limits(*a, &l);
   return st;
@@ -438,10 +438,13 @@ static void test_limits(void) {
   biscuit_limits d = biscuit_limits_default();
   CHECK(d.max_facts == 1000 && d.max_iterations == 100 &&
         d.max_time_us == 1000 && d.max_work == 1000000);
+  CHECK(d.max_memory == 32u << 20 && d.max_body_predicates == 32 &&
+        d.max_stack == 256 && d.max_closure_depth == 16 &&
+        d.max_elements == 1024 && d.max_string == 65536);
   const char *explode = "n(0); n(1); n(2); n(3); n(4); n(5); n(6); n(7); "
                         "n(8); n(9); p($a, $b, $c) <- n($a), n($b), n($c); "
                         "allow if true;";
-  biscuit_limits l = {0, 0, 1000000, 0, 0};
+  biscuit_limits l = {0, 0, 1000000, 0, 0, 0, 0, 0, 0, 0};
   biscuit_error *e = NULL;
   CHECK(limited(explode, l, &e) == BISCUIT_E_LIMIT);
   CHECK_STR(biscuit_error_kind(e), "RunLimit/TooManyFacts");
@@ -455,10 +458,31 @@ static void test_limits(void) {
   biscuit_error_free(e);
   const char *chain = "e(1, 2); e(2, 3); e(3, 4); e(4, 5); e(5, 6); r(1); "
                       "r($y) <- r($x), e($x, $y); allow if true;";
-  biscuit_limits it = {0, 3, 1000000, 0, 0};
+  biscuit_limits it = {0, 3, 1000000, 0, 0, 0, 0, 0, 0, 0};
   CHECK(limited(chain, it, &e) == BISCUIT_E_LIMIT);
   check_json(e, "{\"RunLimit\":\"TooManyIterations\"}");
   biscuit_error_free(e);
+}
+
+/* Decoding: protobuf nesting is held to max_depth (default 64). */
+static void test_decode_depth(const biscuit_keypair *root) {
+  biscuit_token *t = make_token(root, "a(1); b($x) <- a($x);", NULL), *u = NULL;
+  uint8_t *bytes = NULL;
+  size_t len = 0;
+  biscuit_error *e = NULL;
+  CHECK(t != NULL);
+  CHECK(biscuit_token_to_bytes(t, &bytes, &len, NULL) == BISCUIT_OK);
+  biscuit_decode_options shallow = {0, 0, 0, 2};
+  CHECK(biscuit_token_from_bytes(bytes, len, biscuit_keypair_public(root),
+                                 &shallow, &u, &e) == BISCUIT_E_LIMIT);
+  CHECK_STR(biscuit_error_kind(e), "Limit/NestingDepth");
+  biscuit_error_free(e);
+  biscuit_decode_options dflt = {0, 0, 0, 0};
+  CHECK(biscuit_token_from_bytes(bytes, len, biscuit_keypair_public(root),
+                                 &dflt, &u, NULL) == BISCUIT_OK);
+  biscuit_token_free(u);
+  biscuit_free(bytes);
+  biscuit_token_free(t);
 }
 
 /* ---------------------------------------------------------------- externs */
@@ -611,6 +635,7 @@ int main(void) {
   test_policy_and_queries(root);
   test_time_and_twice(root);
   test_limits();
+  test_decode_depth(root);
   test_externs();
   test_misuse();
   test_null_frees();

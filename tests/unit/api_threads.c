@@ -24,7 +24,7 @@ typedef struct shared {
 static int one_run(const shared *s, const char *resource) {
   biscuit_authorizer *a = NULL;
   biscuit_error *e = NULL;
-  biscuit_limits l = {0, 0, 2000000, 0, 0};
+  biscuit_limits l = {0, 0, 2000000, 0, 0, 0, 0, 0, 0, 0};
   char code[64];
   size_t index = 9;
   snprintf(code, sizeof code, "resource(\"%s\");", resource);

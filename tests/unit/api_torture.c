@@ -97,7 +97,7 @@ static biscuit_status decide(run *r) {
       "resource(\"file1\");\nallow if r($x);", "p.dl", NULL, &r->policy, NULL);
   if (st == BISCUIT_OK)
     st = biscuit_authorizer_new(r->policy, &r->a, NULL);
-  biscuit_limits l = {0, 0, 1000000, 0, 0}; /* slow runs under valgrind */
+  biscuit_limits l = {0, 0, 1000000, 0, 0, 0, 0, 0, 0, 0}; /* slow runs under valgrind */
   if (st == BISCUIT_OK) {
     biscuit_authorizer_set_limits(r->a, &l);
     st = biscuit_authorizer_add_token(r->a, r->t3, NULL);
@@ -269,7 +269,7 @@ static biscuit_status holder_serve(holder *h) {
     CHECK(hits == 1);
   if (st == BISCUIT_OK)
     st = biscuit_authorizer_new(NULL, &h->a, NULL);
-  biscuit_limits l = {0, 0, 10000000, 0, 0}; /* slow sanitizer and valgrind runs */
+  biscuit_limits l = {0, 0, 10000000, 0, 0, 0, 0, 0, 0, 0}; /* slow sanitizer and valgrind runs */
   if (st == BISCUIT_OK) {
     biscuit_authorizer_set_limits(h->a, &l);
     st = biscuit_authorizer_add_token(h->a, h->c2, NULL);

@@ -105,7 +105,7 @@ static size_t cache_entries(const biscuit_cache *c) {
 /* The full request for token i: allowed for file<i>, read. */
 static biscuit_status authorize(const biscuit_token *t, int i) {
   biscuit_authorizer *a = NULL;
-  biscuit_limits l = {0, 0, 5000000, 0, 0};
+  biscuit_limits l = {0, 0, 5000000, 0, 0, 0, 0, 0, 0, 0};
   char code[160];
   size_t index = 9;
   snprintf(code, sizeof code,
@@ -225,7 +225,7 @@ static void test_key_parts(void) {
   memcpy(bad, fx.bytes[0], fx.len[0]);
   bad[fx.len[0] - 40] ^= 1; /* inside the last signature or proof */
   const biscuit_public_key *other = biscuit_keypair_public(fx.other);
-  biscuit_decode_options two = {0, 2, 0};
+  biscuit_decode_options two = {0, 2, 0, 0};
   for (int round = 0; round < 2; round++) {
     CHECK(biscuit_cache_token_from_bytes(c, bad, fx.len[0], root_pk(), NULL, &t,
                                          &e) != BISCUIT_OK &&
@@ -251,7 +251,7 @@ static void test_key_parts(void) {
 static void test_options(void) {
   biscuit_cache *c = NULL;
   biscuit_token *t = NULL;
-  biscuit_decode_options dflt = {65536, 64, 0}, legacy = {0, 0, 1};
+  biscuit_decode_options dflt = {65536, 64, 0, 0}, legacy = {0, 0, 1, 0};
   CHECK(biscuit_cache_new(8, BIG, &c, NULL) == BISCUIT_OK);
   biscuit_token_free(get(c, 1));
   CHECK(biscuit_cache_token_from_bytes(c, fx.bytes[1], fx.len[1], root_pk(),
@@ -280,7 +280,7 @@ static void test_invalid_not_cached(void) {
   biscuit_cache_stats(c, &h, &m, NULL, NULL);
   CHECK(h == 0 && m == 3 && cache_entries(c) == 0);
   /* Past max_size: refused by the decoder, without a lookup. */
-  biscuit_decode_options small = {16, 0, 0};
+  biscuit_decode_options small = {16, 0, 0, 0};
   CHECK(biscuit_cache_token_from_bytes(c, fx.bytes[1], fx.len[1], root_pk(),
                                        &small, &t, NULL) == BISCUIT_E_LIMIT);
   biscuit_cache_stats(c, NULL, &m, NULL, NULL);

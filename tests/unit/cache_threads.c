@@ -37,7 +37,7 @@ static int verdicts_right(const biscuit_token *t, int i) {
   int ok = 1;
   for (int r = 0; r < 2; r++) {
     biscuit_authorizer *a = NULL;
-    biscuit_limits l = {0, 0, 50000000, 0, 0};
+    biscuit_limits l = {0, 0, 50000000, 0, 0, 0, 0, 0, 0, 0};
     char code[160];
     size_t index = 9;
     snprintf(code, sizeof code,

@@ -23,7 +23,7 @@ static biscuit_keypair *root;
 static biscuit_status new_authorizer(biscuit_authorizer **a,
                                      uint64_t max_work) {
   biscuit_status st = biscuit_authorizer_new(NULL, a, NULL);
-  biscuit_limits l = {0, 0, 10000000, max_work, 0};
+  biscuit_limits l = {0, 0, 10000000, max_work, 0, 0, 0, 0, 0, 0};
   if (st == BISCUIT_OK)
     biscuit_authorizer_set_limits(*a, &l);
   return st;

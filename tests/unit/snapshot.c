@@ -421,7 +421,7 @@ static void test_builder(void) {
   uint8_t *b = NULL, *b2 = NULL;
   size_t len = 0, len2 = 0;
   CHECK(t && biscuit_authorizer_new(NULL, &a, NULL) == BISCUIT_OK);
-  biscuit_limits l = {42, 7, 5000, 0, 0};
+  biscuit_limits l = {42, 7, 5000, 0, 0, 0, 0, 0, 0, 0};
   biscuit_authorizer_set_limits(a, &l);
   CHECK(biscuit_authorizer_add_code(a, "allow if user(\"alice\");", NULL,
                                     NULL) == BISCUIT_OK);
@@ -508,7 +508,7 @@ static void test_failed_run(void) {
   size_t len = 0;
   uint64_t it = 0, us = 9;
   CHECK(t && biscuit_authorizer_new(NULL, &a, NULL) == BISCUIT_OK);
-  biscuit_limits l = {4, 0, 0, 0, 0};
+  biscuit_limits l = {4, 0, 0, 0, 0, 0, 0, 0, 0, 0};
   biscuit_authorizer_set_limits(a, &l);
   CHECK(biscuit_authorizer_add_token(a, t, NULL) == BISCUIT_OK);
   CHECK(biscuit_authorizer_add_code(a, "allow if true;", NULL, NULL) ==
@@ -546,7 +546,7 @@ static void test_large(void) {
   for (int i = 0; i < 2000; i++)
     p += sprintf(p, "f(%d, \"user%d\");\n", i, i);
   sprintf(p, "g($s) <- f($i, $s), $i >= 0;\nallow if g(\"user1999\");\n");
-  biscuit_limits l = {10000, 0, 1000000, 0, 0};
+  biscuit_limits l = {10000, 0, 1000000, 0, 0, 0, 0, 0, 0, 0};
   biscuit_authorizer_set_limits(a, &l);
   CHECK(biscuit_authorizer_add_code(a, code, NULL, NULL) == BISCUIT_OK);
   char *v1 = authorize_text(a), *w1 = world_text(a);
