@@ -705,7 +705,8 @@ static biscuit_status iterate(bdl_world *w, struct bdl_budget *b,
                               bx_diag *d) {
   for (uint32_t i = 0; i < w->n_rels; i++) {
     struct bdl_rel *r = &w->rels[i];
-    r->mark = r->hi = r->n_rows;
+    bdl_rel_mark(r);
+    r->hi = r->n_rows;
     if (full)
       r->lo = 0;
   }

@@ -233,7 +233,7 @@ static biscuit_status add_facts(bdl_world *w, uint32_t id, const bdl_block *b,
   bdl_origin o = bdl_origin_one(id);
   size_t n_inert = w->n_inert;
   for (uint32_t i = 0; i < w->n_rels; i++)
-    w->rels[i].mark = w->rels[i].n_rows;
+    bdl_rel_mark(&w->rels[i]);
   for (uint32_t i = 0; i < b->n_facts; i += 32) {
     uint32_t n = b->n_facts - i < 32 ? b->n_facts - i : 32;
     if (!add_chunk(w, &b->facts[i], n, o)) {
@@ -292,7 +292,7 @@ biscuit_status bdl_world_add_fact(bdl_world *w, const bdl_pred *fact,
     p = c;
   }
   for (uint32_t i = 0; i < w->n_rels; i++)
-    w->rels[i].mark = w->rels[i].n_rows;
+    bdl_rel_mark(&w->rels[i]);
   if (!add_chunk(w, p, 1, origin)) {
     undo_facts(w, w->n_inert);
     return bx_fail(d, BISCUIT_E_NOMEM, "NoMemory", "out of memory");

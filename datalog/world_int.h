@@ -35,6 +35,7 @@ struct bdl_index {
   size_t n_slots, n_keys; /* n_slots: power of two, or 0 */
   uint32_t *next;         /* per row: older row with the same key */
   size_t cap_next;
+  size_t mark_slots; /* n_slots at the relation's mark (bdl_rel_mark) */
 };
 
 struct bdl_rel {
@@ -58,6 +59,7 @@ struct bdl_rel {
      below lo are older, rows from hi on are being derived */
   uint32_t lo, hi;
   uint32_t mark; /* rows before the iteration (or block) in progress */
+  size_t mark_dslots; /* n_dslots at the mark */
 };
 
 /* A fact holding a variable: stored and dumped, never matched. */
@@ -241,7 +243,17 @@ uint32_t bdl_index_find(const struct bdl_rel *r, const struct bdl_index *x,
 */
 uint32_t bdl_rel_lookup(const struct bdl_rel *r, const bdl_term *const *key,
                         bdl_term *buf, uint32_t *rows);
-/* Drop rows from `n` on (an aborted iteration) and rebuild the tables. */
+/*
+** Remember the rows and table sizes now: an iteration or a block about to
+** add rows it may have to take back (bdl_rel_truncate).
+*/
+void bdl_rel_mark(struct bdl_rel *r);
+/*
+** Drop rows from `n` on (an aborted iteration, a failed block). When n is
+** the mark and no table grew since, the rows are unlinked newest first,
+** which restores the open-addressing tables exactly and costs what was
+** added; otherwise the tables are rebuilt from the rows kept.
+*/
 bool bdl_rel_truncate(struct bdl_rel *r, uint32_t n);
 
 /* World-level: find or create a relation; BDL_NO_REL when absent/NOMEM. */
