@@ -17,6 +17,7 @@ static const cli_opt OPTS[] = {
      "load a token (base64 or raw), as .token does; needs --root-key"},
     {"root-key", CLI_VALUE, "KEY",
      "the token's root public key: ed25519/<hex>, or a file holding it"},
+    {"public-key", CLI_VALUE, "KEY", "the same, named as inspect names it"},
     {"authorizer", CLI_VALUE, "FILE", "load an authorizer file, as .load does"},
     {"no-auto", CLI_FLAG, NULL,
      "do not evaluate after each change (.auto on turns it back on)"},
@@ -117,10 +118,21 @@ static void loop(repl_session *s) {
 
 /* ------------------------------------------------------------ start */
 
+/* --root-key, or --public-key as `biscuit inspect` calls it. */
+static const char *root_key(const cli_args *a) {
+  const char *k = cli_args_get(a, "root-key");
+  return k ? k : cli_args_get(a, "public-key");
+}
+
 static int check_flags(const cli_args *a) {
-  int st = cli_args_requires(a, "token", "root-key");
-  if (st == CLI_EXIT_OK)
-    st = cli_args_requires(a, "root-key", "token");
+  static const char *const keys[] = {"root-key", "public-key", NULL};
+  int st = cli_args_exclusive(a, keys);
+  int token = cli_args_has(a, "token"), key = root_key(a) != NULL;
+  if (st == CLI_EXIT_OK && token && !key)
+    st = cli_usage(a->cmd->name, "'--token' needs '--root-key'");
+  if (st == CLI_EXIT_OK && key && !token)
+    st = cli_usage(a->cmd->name, "'--%s' needs '--token'",
+                   cli_args_has(a, "root-key") ? "root-key" : "public-key");
   return st;
 }
 
@@ -128,7 +140,7 @@ static int check_flags(const cli_args *a) {
 static int preload(repl_session *s, const cli_args *a) {
   const char *token = cli_args_get(a, "token");
   const char *authorizer = cli_args_get(a, "authorizer");
-  if (token && repl_load_token(s, token, cli_args_get(a, "root-key")) != 0)
+  if (token && repl_load_token(s, token, root_key(a)) != 0)
     return CLI_EXIT_ERROR;
   if (authorizer && repl_load_authorizer(s, authorizer) != 0)
     return CLI_EXIT_ERROR;

@@ -347,6 +347,13 @@ expect_contains "--token" "$OUT" "token: 1 block"
 expect_contains "--token: evaluated" "$OUT" "allowed by policy 0"
 session_with "--token $TMP/t.b64"
 expect_rc "--token without --root-key" 2
+session_with "--token $TMP/t.b64 --public-key $ROOT_PUB" \
+  'operation("read"); allow if true'
+expect_contains "--public-key, as inspect names it" "$OUT" "allowed by policy 0"
+session_with "--token $TMP/t.b64 --public-key $ROOT_PUB --root-key $ROOT_PUB"
+expect_rc "--public-key and --root-key together" 2
+session_with "--public-key $ROOT_PUB"
+expect_rc "--public-key without --token" 2
 
 # ------------------------------------------------------------ options
 session_with "--interactive" 'check if' 'true' 'allow if true'
