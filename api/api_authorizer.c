@@ -190,16 +190,10 @@ biscuit_status biscuit_authorizer_add_time(biscuit_authorizer *a,
 }
 
 /* Public units to the world's; a 0 field keeps that field's default. */
-void biscuit_authorizer_set_limits(biscuit_authorizer *a,
-                                   const biscuit_limits *l) {
-  if (!a)
-    return;
-  bdl_limits *w = &a->a->limits;
+static void world_limits(bdl_limits *w, const biscuit_limits *l) {
   bdl_limits_default(w);
-  if (!l) {
-    bdl_env_set_cap(a->a->env, w->max_memory);
+  if (!l)
     return;
-  }
   if (l->max_facts)
     w->max_facts = l->max_facts;
   if (l->max_iterations)
@@ -214,11 +208,20 @@ void biscuit_authorizer_set_limits(biscuit_authorizer *a,
         l->max_memory > SIZE_MAX ? SIZE_MAX : (size_t)l->max_memory;
   if (l->max_body_predicates)
     w->max_body_preds = l->max_body_predicates;
+  /* the expression machine reads 0 as its own default */
   w->max_stack = l->max_stack;
   w->max_closure_depth = l->max_closure_depth;
   w->max_coll_len = l->max_elements;
   w->max_str_len = l->max_string > SIZE_MAX ? SIZE_MAX : (size_t)l->max_string;
-  bdl_env_set_cap(a->a->env, w->max_memory);
+}
+
+/* The memory cap lives on the env, which outlasts runs: set it here. */
+void biscuit_authorizer_set_limits(biscuit_authorizer *a,
+                                   const biscuit_limits *l) {
+  if (!a)
+    return;
+  world_limits(&a->a->limits, l);
+  bdl_env_set_cap(a->a->env, a->a->limits.max_memory);
 }
 
 void biscuit_authorizer_set_extern(biscuit_authorizer *a, biscuit_extern_fn fn,

@@ -45,9 +45,8 @@ btk_decode_opts api_decode_opts(const biscuit_decode_options *opt) {
     o.limits.max_size = opt->max_size;
   if (opt && opt->max_blocks)
     o.limits.max_blocks = opt->max_blocks;
-  if (opt && opt->max_depth)
-    o.limits.max_depth =
-        opt->max_depth > BTK_MAX_DEPTH_CAP ? BTK_MAX_DEPTH_CAP : opt->max_depth;
+  if (opt && opt->max_depth) /* btk_pb_check holds it to 256 */
+    o.limits.max_depth = opt->max_depth;
   o.unsafe_legacy_third_party = opt && opt->unsafe_legacy_third_party;
   return o;
 }
