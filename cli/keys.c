@@ -98,6 +98,19 @@ static biscuit_status private_from(enum key_format fmt, biscuit_algorithm alg,
   return st;
 }
 
+/* What both kinds of key read first: the format, the algorithm of bare
+   keys, and the key's bytes (from text or a file; caller frees). */
+static int key_input(const char *text, const char *file, const char *format,
+                     const char *alg_name, enum key_format *fmt,
+                     biscuit_algorithm *alg, uint8_t **src, size_t *len) {
+  int st = key_format(format, fmt);
+  if (st == CLI_EXIT_OK)
+    st = cli_algorithm(alg_name, BISCUIT_ED25519, alg);
+  if (st == CLI_EXIT_OK)
+    st = key_source(text, file, *fmt, src, len);
+  return st;
+}
+
 /* The key material is wiped once the key pair holds it. */
 int cli_private_key(const char *text, const char *file, const char *format,
                     const char *alg_name, biscuit_keypair **out) {
@@ -106,11 +119,7 @@ int cli_private_key(const char *text, const char *file, const char *format,
   uint8_t *src = NULL;
   size_t len = 0;
   *out = NULL;
-  int st = key_format(format, &fmt);
-  if (st == CLI_EXIT_OK)
-    st = cli_algorithm(alg_name, BISCUIT_ED25519, &alg);
-  if (st == CLI_EXIT_OK)
-    st = key_source(text, file, fmt, &src, &len);
+  int st = key_input(text, file, format, alg_name, &fmt, &alg, &src, &len);
   if (st != CLI_EXIT_OK)
     return st;
   biscuit_error *e = NULL;
@@ -150,11 +159,7 @@ int cli_public_key(const char *text, const char *file, const char *format,
   uint8_t *src = NULL;
   size_t len = 0;
   *out = NULL;
-  int st = key_format(format, &fmt);
-  if (st == CLI_EXIT_OK)
-    st = cli_algorithm(alg_name, BISCUIT_ED25519, &alg);
-  if (st == CLI_EXIT_OK)
-    st = key_source(text, file, fmt, &src, &len);
+  int st = key_input(text, file, format, alg_name, &fmt, &alg, &src, &len);
   if (st != CLI_EXIT_OK)
     return st;
   biscuit_error *e = NULL;
