@@ -12,34 +12,6 @@ T001="$SAMPLES/test001_basic.bc"
 ARGS=(inspect "$T001" --raw-input --public-key "$ROOT_PUB"
   --authorize-with 'resource("file1"); allow if true;')
 
-# on_tty ENV... -- ARGS: runs biscuit with stdout and stderr on a pty and
-# prints what it wrote there.
-on_tty() {
-  python3 - "$BISCUIT" "$@" <<'PY'
-import os, pty, sys
-args = sys.argv[1:]
-cut = args.index("--")
-env = dict(os.environ)
-for kv in args[1:cut]:
-    k, _, v = kv.partition("=")
-    env[k] = v
-pid, fd = pty.fork()
-if pid == 0:
-    os.execve(args[0], [args[0]] + args[cut + 1:], env)
-out = b""
-while True:
-    try:
-        chunk = os.read(fd, 65536)
-    except OSError:
-        break
-    if not chunk:
-        break
-    out += chunk
-os.waitpid(pid, 0)
-sys.stdout.write(out.decode("utf-8", "replace"))
-PY
-}
-
 ESC=$'\033['
 
 TTY="$(on_tty -- "${ARGS[@]}")"

@@ -128,6 +128,34 @@ expect_match() {
   if [[ "$2" =~ $3 ]]; then pass; else fail "$1: expected /$3/" "$2"; fi
 }
 
+# on_tty ENV... -- ARGS: runs biscuit with stdout and stderr on a pty and
+# prints what it wrote there.
+on_tty() {
+  python3 - "$BISCUIT" "$@" <<'PY'
+import os, pty, sys
+args = sys.argv[1:]
+cut = args.index("--")
+env = dict(os.environ)
+for kv in args[1:cut]:
+    k, _, v = kv.partition("=")
+    env[k] = v
+pid, fd = pty.fork()
+if pid == 0:
+    os.execve(args[0], [args[0]] + args[cut + 1:], env)
+out = b""
+while True:
+    try:
+        chunk = os.read(fd, 65536)
+    except OSError:
+        break
+    if not chunk:
+        break
+    out += chunk
+os.waitpid(pid, 0)
+sys.stdout.write(out.decode("utf-8", "replace"))
+PY
+}
+
 finish() {
   echo "$PASSED passed, $FAILED failed"
   [ "$FAILED" = 0 ]

@@ -242,27 +242,7 @@ expect_contains "--help: the extern function" "$OUT" '$x.extern::test()'
 expect_contains "--help: --filter" "$OUT" "--filter TEXT"
 
 # ------------------------------------------------------------ colour
-# on_tty ARGS...: biscuit's output with stdout on a pseudo-terminal.
-on_tty() {
-  env -u NO_COLOR TERM=xterm python3 - "$BISCUIT" "$@" <<'PY'
-import os, pty, sys
-pid, fd = pty.fork()
-if pid == 0:
-    os.execv(sys.argv[1], sys.argv[1:])
-out = b""
-while True:
-    try:
-        chunk = os.read(fd, 65536)
-    except OSError:
-        break
-    if not chunk:
-        break
-    out += chunk
-os.waitpid(pid, 0)
-sys.stdout.write(out.decode("utf-8", "replace"))
-PY
-}
-TTY="$(on_tty test "$TMP/fail.test")"
+TTY="$(unset NO_COLOR; on_tty TERM=xterm -- test "$TMP/fail.test")"
 expect_contains "colour: ok in green" "$TTY" $'\033[32mok\033[0m    '
 expect_contains "colour: FAIL in red" "$TTY" $'\033[1;31mFAIL\033[0m  '
 run test "$TMP/fail.test"

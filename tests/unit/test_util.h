@@ -11,9 +11,11 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "test.h"
 #include "token/crypto.h"
+#include "token/token.h"
 
 #define SAMPLES BISCUIT_SOURCE_DIR "/tests/data/samples/"
 
@@ -96,6 +98,32 @@ static inline json_t *samples_open(btk_pubkey *pub, btk_privkey *priv) {
   if (root && priv)
     sample_root_privkey(root, priv);
   return root;
+}
+
+/* A JSON array of strings (a sample's "symbols" or "public_keys") equals
+   got[0..n). */
+static inline bool same_strings(json_t *want, const char *const *got,
+                                uint32_t n) {
+  size_t i;
+  json_t *v;
+  if (json_array_size(want) != n)
+    return false;
+  json_array_foreach(want, i, v) {
+    if (strcmp(json_string_value(v), got[i]) != 0)
+      return false;
+  }
+  return true;
+}
+
+/* A decoded block's public-key table, as text, equals `want`. */
+static inline bool same_keys(json_t *want, const btk_token *t,
+                             const btk_block_info *b) {
+  const char *got[64];
+  if (b->n_keys > 64)
+    return false;
+  for (uint32_t k = 0; k < b->n_keys; k++)
+    got[k] = bdl_symtab_str(t->env->keys, b->keys[k], NULL);
+  return same_strings(want, got, b->n_keys);
 }
 
 #endif

@@ -29,28 +29,6 @@ static bool unverifiable(const char *file) {
          !strncmp(file, "test006", 7);
 }
 
-static bool same_strings(json_t *want, const char *const *got, uint32_t n) {
-  size_t i;
-  json_t *v;
-  if (json_array_size(want) != n)
-    return false;
-  json_array_foreach(want, i, v) {
-    if (strcmp(json_string_value(v), got[i]) != 0)
-      return false;
-  }
-  return true;
-}
-
-static bool same_keys(json_t *want, const btk_token *t,
-                      const btk_block_info *b) {
-  const char *got[64];
-  if (b->n_keys > 64)
-    return false;
-  for (uint32_t k = 0; k < b->n_keys; k++)
-    got[k] = bdl_symtab_str(t->env->keys, b->keys[k], NULL);
-  return same_strings(want, got, b->n_keys);
-}
-
 static bool same_external(json_t *want, const btk_token *t,
                           const btk_block_info *b) {
   if (json_is_null(want))

@@ -51,28 +51,6 @@ static btk_pubkey sample_root_pub;
 
 static struct { int blocks, symbols, keys, version, compared, bytes; } seen;
 
-static bool same_strings(json_t *want, const char *const *got, uint32_t n) {
-  size_t i;
-  json_t *v;
-  if (json_array_size(want) != n)
-    return false;
-  json_array_foreach(want, i, v) {
-    if (strcmp(json_string_value(v), got[i]) != 0)
-      return false;
-  }
-  return true;
-}
-
-static bool same_keys(json_t *want, const btk_token *t,
-                      const btk_block_info *b) {
-  const char *got[64];
-  if (b->n_keys > 64)
-    return false;
-  for (uint32_t k = 0; k < b->n_keys; k++)
-    got[k] = bdl_symtab_str(t->env->keys, b->keys[k], NULL);
-  return same_strings(want, got, b->n_keys);
-}
-
 /*
 ** Append block i of a sample: an ordinary block, or, when the sample's
 ** block has an external key, a third-party block signed by a fresh key
